@@ -1,0 +1,2 @@
+export * from './support-matrix';
+export * from './data-bucket';

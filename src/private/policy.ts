@@ -1,0 +1,71 @@
+import * as iam from 'aws-cdk-lib/aws-iam';
+import { DataAccess } from '../support-matrix';
+
+/** The single place that decides which S3 and KMS actions each access level needs. */
+export const S3_ACTIONS: Record<DataAccess, { bucket: string[]; objects: string[] }> = {
+  [DataAccess.READ]: {
+    bucket: ['s3:ListBucket', 's3:GetBucketLocation'],
+    objects: ['s3:GetObject', 's3:GetObjectVersion'],
+  },
+  [DataAccess.READ_WRITE]: {
+    bucket: ['s3:ListBucket', 's3:GetBucketLocation', 's3:ListBucketMultipartUploads'],
+    objects: ['s3:GetObject', 's3:GetObjectVersion', 's3:PutObject', 's3:DeleteObject', 's3:AbortMultipartUpload', 's3:ListMultipartUploadParts'],
+  },
+};
+
+/** KMS actions for a customer managed key; multipart uploads need Decrypt as well as GenerateDataKey*. */
+export const KMS_ACTIONS: Record<DataAccess, string[]> = {
+  [DataAccess.READ]: ['kms:Decrypt'],
+  [DataAccess.READ_WRITE]: ['kms:Decrypt', 'kms:GenerateDataKey*'],
+};
+
+/** `kms:ViaService` value for S3 in a region (the bucket's region). */
+export function s3ViaService(region: string): string {
+  return `s3.${region}.amazonaws.com`;
+}
+
+/** Normalise a prefix: no leading or trailing slash, no trailing wildcard. Undefined or '' means the whole bucket. */
+export function normalizePrefix(prefix?: string): string | undefined {
+  if (prefix === undefined) {
+    return undefined;
+  }
+  const p = prefix.replace(/^\/+/, '').replace(/\*+$/, '').replace(/\/+$/, '');
+  return p === '' ? undefined : p;
+}
+
+/** Object ARNs covered by the prefixes (the whole bucket when there are none). */
+export function objectArns(bucketArn: string, prefixes: (string | undefined)[]): string[] {
+  const ps = prefixes.map(normalizePrefix);
+  if (ps.length === 0 || ps.includes(undefined)) {
+    return [`${bucketArn}/*`];
+  }
+  return [...new Set(ps)].map((p) => `${bucketArn}/${p}/*`);
+}
+
+/** `s3:prefix` values that let ListBucket see exactly the given prefixes, or undefined for the whole bucket. */
+export function listPrefixValues(prefixes: (string | undefined)[]): string[] | undefined {
+  const ps = prefixes.map(normalizePrefix);
+  if (ps.length === 0 || ps.includes(undefined)) {
+    return undefined;
+  }
+  return [...new Set(ps as string[])].flatMap((p) => [p, `${p}/`, `${p}/*`]);
+}
+
+/** The KMS statement for an identity policy: key ARNs, used only through S3 in the given regions. */
+export function kmsViaS3Statement(keyArns: string[], access: DataAccess, regions: string[]): iam.PolicyStatement {
+  return new iam.PolicyStatement({
+    actions: KMS_ACTIONS[access],
+    resources: keyArns,
+    conditions: { StringEquals: { 'kms:ViaService': oneOrMany(unique(regions.map(s3ViaService))) } },
+  });
+}
+
+/** Deduplicate, keeping the first occurrence. */
+export function unique<T>(values: T[]): T[] {
+  return [...new Set(values)];
+}
+
+/** A single value as a string, several as a list (how IAM policies are usually written). */
+export function oneOrMany(values: string[]): string | string[] {
+  return values.length === 1 ? values[0] : values;
+}

@@ -1,0 +1,73 @@
+import { Token } from 'aws-cdk-lib';
+import { IConstruct } from 'constructs';
+
+/** Throw a synth-time error that names the construct path. */
+export function fail(scope: IConstruct, message: string): never {
+  throw new Error(`[${scope.node.path}] ${message}`);
+}
+
+/** True when the value is known at synth time (not a token). */
+export function isResolved(value: string | undefined): value is string {
+  return value !== undefined && !Token.isUnresolved(value);
+}
+
+const ACCOUNT_ID = /^\d{12}$/;
+const KEY_ARN = /^arn:(aws[a-z-]*):kms:([a-z0-9-]+):(\d{12}):key\/([a-zA-Z0-9-]+)$/;
+const ROLE_ARN = /^arn:(aws[a-z-]*):iam::(\d{12}):role\/[\w+=,.@\/-]+$/;
+const ORG_ID = /^o-[a-z0-9]{10,32}$/;
+
+/** Parts of a KMS key ARN. */
+export interface KeyArnParts {
+  readonly partition: string;
+  readonly region: string;
+  readonly account: string;
+  readonly keyId: string;
+}
+
+/** Parse `arn:<partition>:kms:<region>:<account>:key/<id>`; undefined for anything else. */
+export function parseKeyArn(value: string): KeyArnParts | undefined {
+  const m = KEY_ARN.exec(value);
+  return m ? { partition: m[1], region: m[2], account: m[3], keyId: m[4] } : undefined;
+}
+
+/** Validate a 12-digit account id (tokens pass). */
+export function validateAccountId(scope: IConstruct, value: string, what: string): void {
+  if (isResolved(value) && !ACCOUNT_ID.test(value)) {
+    fail(scope, `${what} '${value}' is not an AWS account id. Use the 12-digit account number, e.g. '222222222222'.`);
+  }
+}
+
+/**
+ * Validate a KMS key ARN (tokens pass). Alias ARNs, alias names and bare key ids are
+ * rejected: IAM and key policies, and S3 default encryption across accounts, need `...:key/<id>`.
+ */
+export function validateKeyArn(scope: IConstruct, value: string, what: string): void {
+  if (!isResolved(value) || parseKeyArn(value)) {
+    return;
+  }
+  const kind = /:alias\//.test(value) ? 'an alias ARN'
+    : value.startsWith('alias/') ? 'an alias name'
+      : /^[a-zA-Z0-9-]+$/.test(value) ? 'a bare key id'
+        : 'not a KMS key ARN';
+  fail(scope, `${what} '${value}' is ${kind}. Use the key ARN, arn:<partition>:kms:<region>:<account>:key/<key-id> ` +
+    '(`aws kms describe-key --key-id <alias> --query KeyMetadata.Arn` prints it): policies evaluate key ARNs, never aliases.');
+}
+
+/** Validate an IAM role ARN (tokens pass) and return its account when known. */
+export function validateRoleArn(scope: IConstruct, value: string, what: string): string | undefined {
+  if (!isResolved(value)) {
+    return undefined;
+  }
+  const m = ROLE_ARN.exec(value);
+  if (!m) {
+    fail(scope, `${what} '${value}' is not an IAM role ARN. Use arn:<partition>:iam::<account>:role/<name>, e.g. 'arn:aws:iam::222222222222:role/odas-iam-role'.`);
+  }
+  return m[2];
+}
+
+/** Validate an AWS Organizations id (tokens pass). */
+export function validateOrganizationId(scope: IConstruct, value: string, what: string): void {
+  if (isResolved(value) && !ORG_ID.test(value)) {
+    fail(scope, `${what} '${value}' is not an AWS Organizations id. Use the id that starts with 'o-', e.g. 'o-a1b2c3d4e5'.`);
+  }
+}
