@@ -22,7 +22,7 @@ const project = new awscdk.AwsCdkConstructLibrary({
   devDeps: [
     '@cloud-copilot/iam-simulate',
     'fast-check@^4',
-    'aws-cdk@^3',
+    'aws-cdk@^2.1144.0',
     '@aws-cdk/integ-tests-alpha@2.245.0-alpha.0',
   ],
   bin: {

@@ -69,3 +69,20 @@ export function unique<T>(values: T[]): T[] {
 export function oneOrMany(values: string[]): string | string[] {
   return values.length === 1 ? values[0] : values;
 }
+
+/**
+ * Identity-policy statements for S3 access to a bucket, optionally limited to key prefixes:
+ * ListBucket is then conditioned on `s3:prefix`; the other bucket actions get their own statement,
+ * because a condition on a key their requests do not carry (GetBucketLocation) would deny them.
+ */
+export function s3Statements(bucketArn: string, access: DataAccess, prefixes: (string | undefined)[]): iam.PolicyStatement[] {
+  const { bucket, objects } = S3_ACTIONS[access];
+  const listPrefixes = listPrefixValues(prefixes);
+  const statements = listPrefixes
+    ? [
+      new iam.PolicyStatement({ actions: ['s3:ListBucket'], resources: [bucketArn], conditions: { StringLike: { 's3:prefix': listPrefixes } } }),
+      new iam.PolicyStatement({ actions: bucket.filter((a) => a !== 's3:ListBucket'), resources: [bucketArn] }),
+    ]
+    : [new iam.PolicyStatement({ actions: bucket, resources: [bucketArn] })];
+  return [...statements, new iam.PolicyStatement({ actions: objects, resources: objectArns(bucketArn, prefixes) })];
+}

@@ -1,5 +1,7 @@
 import { Token } from 'aws-cdk-lib';
+import type { IAlias, IKey } from 'aws-cdk-lib/aws-kms';
 import { IConstruct } from 'constructs';
+import { normalizePrefix } from './policy';
 
 /** Throw a synth-time error that names the construct path. */
 export function fail(scope: IConstruct, message: string): never {
@@ -70,4 +72,26 @@ export function validateOrganizationId(scope: IConstruct, value: string, what: s
   if (isResolved(value) && !ORG_ID.test(value)) {
     fail(scope, `${what} '${value}' is not an AWS Organizations id. Use the id that starts with 'o-', e.g. 'o-a1b2c3d4e5'.`);
   }
+}
+
+/** Validate an S3 key prefix (tokens pass): a plain prefix, a trailing `*` allowed; no wildcard inside, no `..`. */
+export function validatePrefix(scope: IConstruct, prefix: string | undefined, what: string): void {
+  if (!isResolved(prefix)) {
+    return;
+  }
+  const p = normalizePrefix(prefix) ?? '';
+  if (/[*?]/.test(p) || p.includes('..')) {
+    fail(scope, `${what} '${prefix}' contains a wildcard or '..': IAM would match more (or other) keys than intended. ` +
+      'Use a plain key prefix such as \'sales/2024\' (a trailing \'*\' is allowed).');
+  }
+}
+
+/** Reject a KMS alias (`kms.Alias`, an alias ARN) or anything else that is not a key ARN, where a key is needed. */
+export function validateKeyNotAlias(scope: IConstruct, key: IKey, what: string): void {
+  if ('aliasName' in key || /:alias\//.test(key.keyArn)) {
+    const name = 'aliasName' in key ? (key as IAlias).aliasName : key.keyArn;
+    fail(scope, `${what} '${isResolved(name) ? name : key.node.path}' is a KMS alias: policies evaluate key ARNs, never aliases. Pass the key itself ` +
+      '(alias.aliasTargetKey, or kms.Key.fromKeyArn with arn:<partition>:kms:<region>:<account>:key/<key-id>).');
+  }
+  validateKeyArn(scope, key.keyArn, what);
 }

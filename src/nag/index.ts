@@ -1,0 +1,2 @@
+export * from './okera-checks';
+export * from './okera-encryption-aspect';

@@ -1,0 +1,631 @@
+import { Annotations, Arn, ArnFormat, AspectPriority, Aspects, Duration, IAspect, PhysicalName, Stack, Token, TokenComparison } from 'aws-cdk-lib';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import { Construct, IConstruct } from 'constructs';
+import { IOkeraDataBucket } from './data-bucket';
+import { markDataBucketGrantee } from './private/grantee';
+import { kmsViaS3Statement, normalizePrefix, s3Statements, unique } from './private/policy';
+import { deployedJson } from './private/policy-size';
+import { fail, isResolved, parseKeyArn, validateKeyArn, validatePrefix } from './private/validation';
+import { DataAccess, EncryptionType, SupportMatrix } from './support-matrix';
+
+/** Properties of an `OkeraWorkerRole`. */
+export interface OkeraWorkerRoleProps {
+  /**
+   * Who assumes the role.
+   * @default - the EC2 service (`ec2.amazonaws.com`), with an instance profile
+   */
+  readonly assumedBy?: iam.IPrincipal;
+
+  /**
+   * Whether to create an instance profile for the role.
+   * @default - true when `assumedBy` is not given (EC2), false otherwise
+   */
+  readonly createInstanceProfile?: boolean;
+
+  /**
+   * The role name (historically `odas-iam-role`).
+   * @default PhysicalName.GENERATE_IF_NEEDED - CloudFormation names it, unless another account or region refers to it
+   */
+  readonly roleName?: string;
+
+  /**
+   * The path of the role (and of the instance profile).
+   * @default '/'
+   */
+  readonly path?: string;
+
+  /**
+   * A permissions boundary for the role.
+   * @default - none
+   */
+  readonly permissionsBoundary?: iam.IManagedPolicy;
+
+  /**
+   * The longest session the role allows (1 to 12 hours).
+   * @default Duration.hours(1)
+   */
+  readonly maxSessionDuration?: Duration;
+
+  /**
+   * A description of the role.
+   * @default - none
+   */
+  readonly description?: string;
+
+  /**
+   * Allow `kms:Decrypt` (and `kms:GenerateDataKey*` for write access) on every KMS key (`Resource: "*"`),
+   * as the Okera documentation's policy does, but only when S3 calls KMS on the role's behalf
+   * (`kms:ViaService` = `s3.<region>.amazonaws.com`). Then data buckets need no known key ARN.
+   *
+   * Each key's own key policy must still allow the role (or its account).
+   * @default false - KMS permissions name the key ARN of each data bucket
+   */
+  readonly anyKeyViaS3?: boolean;
+
+  /**
+   * The regions for the `kms:ViaService` condition of `anyKeyViaS3`.
+   * Needed when buckets added by name pattern rely on `anyKeyViaS3` (their region is unknown).
+   * @default - the regions of the data buckets added
+   */
+  readonly anyKeyRegions?: string[];
+
+  /**
+   * How many managed policies the role may have (IAM's "Managed policies per role" quota: 10 by default,
+   * up to 20 after a quota increase). Policies you attach yourself count too.
+   * @default 10
+   */
+  readonly maxManagedPolicies?: number;
+}
+
+/** How an `OkeraWorkerRole` may use a data bucket. */
+export interface DataBucketAccessOptions {
+  /**
+   * The access level.
+   * @default DataAccess.READ
+   */
+  readonly access?: DataAccess;
+
+  /**
+   * Limit the access to these key prefixes (e.g. `sales/2024`): objects under them, and listing them.
+   * @default - the whole bucket
+   */
+  readonly prefixes?: string[];
+}
+
+/** Buckets reached by a naming convention, for `OkeraWorkerRole.addBucketNamePattern`. */
+export interface BucketNamePatternOptions {
+  /**
+   * The access level.
+   * @default DataAccess.READ
+   */
+  readonly access?: DataAccess;
+
+  /**
+   * How the matching buckets are encrypted: `SSE_KMS` needs `encryptionKeyArns` (or `anyKeyViaS3` with
+   * `anyKeyRegions` on the role); say `SSE_S3` explicitly when they need no KMS permissions.
+   * `SSE_KMS_AWS_MANAGED` works only for buckets of the role's own account, which cannot be checked here.
+   * @default EncryptionType.SSE_KMS
+   */
+  readonly encryption?: EncryptionType;
+
+  /**
+   * The KMS key ARNs (`arn:<partition>:kms:<region>:<account>:key/<id>`) of the matching buckets.
+   * `kms:ViaService` uses each key's region (S3 only uses keys of the bucket's region).
+   * @default - none
+   */
+  readonly encryptionKeyArns?: string[];
+}
+
+/** The default of `maxManagedPolicies`: IAM's default quota of managed policies per role. */
+const DEFAULT_MAX_MANAGED_POLICIES = 10;
+/** The largest quota of managed policies per role IAM grants. */
+const MAX_MANAGED_POLICIES_QUOTA = 20;
+/** IAM's limit for a managed policy document, in characters without whitespace. */
+const MANAGED_POLICY_MAX_LENGTH = 6144;
+/** `{"Statement":[],"Version":"2012-10-17"}` */
+const EMPTY_POLICY_LENGTH = JSON.stringify({ Statement: [], Version: '2012-10-17' }).length;
+/** `,"Resource":` added to a statement rendered without resources. */
+const RESOURCE_KEY_LENGTH = ',"Resource":'.length;
+const ACCESS_LEVELS = [DataAccess.READ, DataAccess.READ_WRITE];
+const SUPPORTED = [EncryptionType.SSE_S3, EncryptionType.SSE_KMS, EncryptionType.SSE_KMS_AWS_MANAGED];
+const REGION = /^[a-z]{2}(-[a-z]+)+-\d+$/;
+const BUCKET_PATTERN = /^[a-z0-9.\-*?]+$/;
+
+/** A data bucket added to the role. */
+interface BucketGrant {
+  readonly bucket: IOkeraDataBucket;
+  /** The key ARN, when KMS permissions name it (SSE_KMS without `anyKeyViaS3`). */
+  readonly keyArn?: string;
+  /** Normalised prefixes per access level; undefined is the whole bucket. */
+  readonly prefixes: Record<DataAccess, (string | undefined)[]>;
+}
+
+/** Buckets added by name pattern. */
+interface PatternGrant {
+  readonly arn: string;
+  access: DataAccess;
+  readonly keyArns: string[];
+}
+
+/** A statement whose resource list may be split across policies. */
+interface StatementPart {
+  readonly render: (resources: string[]) => iam.PolicyStatement;
+  readonly resources: string[];
+}
+
+/**
+ * The IAM role of the Okera worker fleet, with exactly the S3 and KMS permissions its data buckets need.
+ *
+ * Add buckets with `addDataBucket` (or `bucket.grantRead(workerRole)` on an `OkeraDataBucket`, which
+ * delegates to it) and naming conventions with `addBucketNamePattern`. At synthesis the permissions of
+ * all of them are merged (one statement per kind and access level, resource lists) into customer managed
+ * policies attached to the role, split before IAM's 6,144-character limit; the role has no inline policy.
+ *
+ * `grantPrincipal` is the role, so other constructs' `grant*` methods still work, but they add an inline
+ * policy (`DefaultPolicy`) to the role: for data buckets use `addDataBucket`.
+ */
+export class OkeraWorkerRole extends Construct implements iam.IGrantable {
+  /** The IAM role. */
+  public readonly role: iam.Role;
+  /** The ARN of the role. */
+  public readonly roleArn: string;
+  /** The name of the role. */
+  public readonly roleName: string;
+  /**
+   * The instance profile for EC2 workers.
+   * @default - undefined unless the role is assumed by EC2 by default or `createInstanceProfile` is true
+   */
+  public readonly instanceProfile?: iam.InstanceProfile;
+  /** The role, as a principal. Prefer `addDataBucket` for data buckets (see the class documentation). */
+  public readonly grantPrincipal: iam.IPrincipal;
+
+  private readonly anyKeyViaS3: boolean;
+  private readonly anyKeyRegions?: string[];
+  private readonly maxManagedPolicies: number;
+  private readonly buckets = new Map<string, BucketGrant>();
+  private readonly patterns = new Map<string, PatternGrant>();
+  private readonly policies: iam.ManagedPolicy[] = [];
+  private rendered = false;
+
+  constructor(scope: Construct, id: string, props: OkeraWorkerRoleProps = {}) {
+    super(scope, id);
+    this.maxManagedPolicies = validateMaxManagedPolicies(this, props.maxManagedPolicies);
+    this.anyKeyViaS3 = props.anyKeyViaS3 ?? false;
+    this.anyKeyRegions = validateAnyKeyRegions(this, this.anyKeyViaS3, props.anyKeyRegions);
+
+    this.role = new iam.Role(this, 'Role', {
+      assumedBy: props.assumedBy ?? new iam.ServicePrincipal('ec2.amazonaws.com'),
+      roleName: props.roleName ?? PhysicalName.GENERATE_IF_NEEDED,
+      path: props.path,
+      permissionsBoundary: props.permissionsBoundary,
+      maxSessionDuration: props.maxSessionDuration,
+      description: props.description,
+    });
+    if (props.createInstanceProfile ?? props.assumedBy === undefined) {
+      this.instanceProfile = new iam.InstanceProfile(this, 'InstanceProfile', { role: this.role, path: props.path });
+    }
+    this.roleArn = this.role.roleArn;
+    this.roleName = this.role.roleName;
+    this.grantPrincipal = this.role;
+
+    markDataBucketGrantee(this);
+    const render: IAspect = {
+      visit: (node) => {
+        if (node === this) {
+          this.renderPolicies();
+        }
+      },
+    };
+    Aspects.of(this).add(render, { priority: AspectPriority.MUTATING });
+  }
+
+  /**
+   * The managed policies holding the role's data permissions. Created at synthesis, so empty before.
+   */
+  public get managedPolicies(): iam.ManagedPolicy[] {
+    return [...this.policies];
+  }
+
+  /**
+   * Give the workers access to a data bucket: S3 list and read (and write), and for SSE_KMS the KMS
+   * actions on the bucket's key ARN via S3 in the bucket's region. Adding a bucket again merges the
+   * grants: prefixes add up, and read-write wins over read for the same prefix.
+   *
+   * @param bucket an `OkeraDataBucket`, or one imported with `OkeraDataBucket.fromBucketAttributes`
+   * @param options access level and prefixes
+   */
+  public addDataBucket(bucket: IOkeraDataBucket, options: DataBucketAccessOptions = {}): void {
+    this.assertNotRendered(`addDataBucket(${bucket.node.path})`);
+    const what = `Data bucket '${bucket.node.path}'`;
+    const prefixes = this.validatePrefixes(what, options.prefixes);
+    const keyArn = this.validateBucketEncryption(bucket, what);
+    let grant = this.buckets.get(bucket.bucketArn);
+    if (grant === undefined) {
+      grant = { bucket, keyArn, prefixes: { [DataAccess.READ]: [], [DataAccess.READ_WRITE]: [] } };
+      this.buckets.set(bucket.bucketArn, grant);
+    } else if (grant.bucket.encryptionType !== bucket.encryptionType || grant.keyArn !== keyArn) {
+      fail(this, `${what} was already added as '${grant.bucket.node.path}' with encryption ${grant.bucket.encryptionType}` +
+        `${grant.keyArn ? ` (key ${grant.keyArn})` : ''}, now with ${bucket.encryptionType}${keyArn ? ` (key ${keyArn})` : ''}. ` +
+        'Declare the bucket\'s encryption once, the way the bucket is actually encrypted.');
+    }
+    grant.prefixes[options.access ?? DataAccess.READ].push(...prefixes);
+  }
+
+  /**
+   * Give the workers access to every bucket whose name matches a pattern (e.g. `analytics-*`): S3 actions on
+   * `arn:<partition>:s3:::<pattern>` and its objects, plus KMS actions on the given key ARNs.
+   *
+   * @param pattern a bucket name with the IAM wildcards `*` and `?`, e.g. `analytics-*`
+   * @param options access level and encryption of the matching buckets
+   */
+  public addBucketNamePattern(pattern: string, options: BucketNamePatternOptions): void {
+    this.assertNotRendered(`addBucketNamePattern(${pattern})`);
+    validateBucketNamePattern(this, pattern);
+    const what = `Bucket name pattern '${pattern}'`;
+    const encryption = options.encryption ?? EncryptionType.SSE_KMS;
+    assertSupported(this, what, encryption);
+    const keyArns = options.encryptionKeyArns ?? [];
+    if (options.encryptionKeyArns?.length === 0) {
+      fail(this, `${what}: encryptionKeyArns is empty. List the key ARNs of the matching buckets, or omit encryptionKeyArns.`);
+    }
+    keyArns.forEach((arn) => {
+      validateKeyArn(this, arn, `${what}: encryption key ARN`);
+      this.assertAnyKeyRegion(keyRegion(arn), `${what} (key ${arn})`);
+    });
+    if (keyArns.length > 0 && encryption !== EncryptionType.SSE_KMS) {
+      fail(this, `${what} declares encryption ${encryption} but lists encryptionKeyArns. Use encryption: EncryptionType.SSE_KMS, or drop the key ARNs.`);
+    }
+    if (encryption === EncryptionType.SSE_KMS && keyArns.length === 0) {
+      if (!this.anyKeyViaS3) {
+        fail(this, `${what}: its buckets are declared SSE_KMS (the default) but no encryptionKeyArns are given, so the workers could not decrypt ` +
+          'them. List the keys (encryptionKeyArns), turn on anyKeyViaS3 on the role, or, if every matching bucket uses SSE-S3, ' +
+          'say so with encryption: EncryptionType.SSE_S3.');
+      }
+      if (this.anyKeyRegions === undefined) {
+        fail(this, `${what} relies on anyKeyViaS3, but the region of its buckets is unknown, so kms:ViaService cannot name it. ` +
+          'Set anyKeyRegions on the role, e.g. anyKeyRegions: [\'us-east-1\'], or list the keys in encryptionKeyArns.');
+      }
+    }
+    if (encryption === EncryptionType.SSE_KMS_AWS_MANAGED) {
+      Annotations.of(this).addWarningV2('cdk-okera-s3-encryption:patternAwsManagedKey',
+        `${what} declares the AWS managed aws/s3 key: that only works for buckets in the role's own account, which cannot be checked for a pattern.`);
+    }
+    const existing = this.patterns.get(pattern);
+    const access = options.access ?? DataAccess.READ;
+    if (existing) {
+      existing.access = existing.access === DataAccess.READ_WRITE ? existing.access : access;
+      existing.keyArns.push(...keyArns.filter((k) => !existing.keyArns.includes(k)));
+    } else {
+      this.patterns.set(pattern, { arn: `arn:${Stack.of(this).partition}:s3:::${pattern}`, access, keyArns: unique(keyArns) });
+    }
+  }
+
+  private validatePrefixes(what: string, prefixes?: string[]): (string | undefined)[] {
+    if (prefixes === undefined) {
+      return [undefined];
+    }
+    if (prefixes.length === 0) {
+      fail(this, `${what}: prefixes is empty. List key prefixes such as 'sales/2024', or omit prefixes for the whole bucket.`);
+    }
+    prefixes.forEach((p) => validatePrefix(this, p, `${what}: prefix`));
+    return prefixes.map(normalizePrefix);
+  }
+
+  /** Check the bucket's encryption can be read by the role; the key ARN its KMS statement names, if any. */
+  private validateBucketEncryption(bucket: IOkeraDataBucket, what: string): string | undefined {
+    assertSupported(this, what, bucket.encryptionType);
+    const stack = Stack.of(this);
+    if (bucket.encryptionType === EncryptionType.SSE_KMS_AWS_MANAGED) {
+      const comparison = Token.compareStrings(bucket.env.account, stack.account);
+      if (comparison === TokenComparison.DIFFERENT) {
+        fail(this, `${what} is encrypted with the AWS managed aws/s3 key of account ${bucket.env.account}; this role is in account ${stack.account}. ` +
+          'The aws/s3 key policy cannot be edited, so it cannot be shared across accounts. Re-encrypt the bucket with a customer managed key ' +
+          '(EncryptionType.SSE_KMS) or SSE-S3.');
+      }
+      if (comparison === TokenComparison.ONE_UNRESOLVED) {
+        Annotations.of(this).addWarningV2('cdk-okera-s3-encryption:awsManagedKeyAccountUnknown',
+          `${what} uses the AWS managed aws/s3 key, which only works in the bucket's own account; the accounts of the bucket and the role are not both known, so this could not be checked.`);
+      }
+    }
+    if (bucket.encryptionType !== EncryptionType.SSE_KMS) {
+      return undefined;
+    }
+    this.assertAnyKeyRegion(bucket.env.region, what);
+    const keyArn = bucket.encryptionKeyArn;
+    if (this.anyKeyViaS3) {
+      return undefined;
+    }
+    if (keyArn === undefined) {
+      fail(this, `${what} is SSE_KMS but declares no key ARN, so the workers could not decrypt it. Import it with ` +
+        'OkeraDataBucket.fromBucketAttributes({ ..., encryption: EncryptionType.SSE_KMS, encryptionKeyArn }), or turn on anyKeyViaS3.');
+    }
+    validateKeyArn(this, keyArn, `${what}: encryption key ARN`);
+    const owners = [bucket, ...bucket.encryptionKey ? [bucket.encryptionKey] : []].map((c) => Stack.of(c));
+    if ((!isResolved(keyArn) || !isResolved(bucket.env.region)) && owners.some((s) => isOtherEnvironment(s, stack))) {
+      fail(this, `${what}: its key ARN (or region) is only known when the bucket's stack deploys, and a KMS key id is random, ` +
+        `so this role's stack (${stack.account}/${stack.region}) cannot name it. Output the key ARN from the data stack and, in this stack, ` +
+        'import the bucket with OkeraDataBucket.fromBucketAttributes({ bucketName, region, encryption: EncryptionType.SSE_KMS, ' +
+        'encryptionKeyArn: \'arn:aws:kms:<region>:<account>:key/<key-id>\' }); or turn on anyKeyViaS3.');
+    }
+    return keyArn;
+  }
+
+  /** With `anyKeyRegions`, SSE_KMS data outside them would silently get no KMS permissions. */
+  private assertAnyKeyRegion(region: string, what: string): void {
+    const regions = this.anyKeyViaS3 ? this.anyKeyRegions : undefined;
+    if (regions && isResolved(region) && regions.every(isResolved) && !regions.includes(region)) {
+      fail(this, `${what} is SSE_KMS in region ${region}, which is not in anyKeyRegions (${regions.join(', ')}), so the workers ` +
+        `could not decrypt it. Add '${region}' to anyKeyRegions.`);
+    }
+  }
+
+  private assertNotRendered(call: string): void {
+    if (this.rendered) {
+      fail(this, `${call} was called after the role's policies were rendered (synthesis had started). Add buckets before synthesis.`);
+    }
+  }
+
+  /** Create the managed policies (once, at synthesis). */
+  private renderPolicies(): void {
+    if (this.rendered) {
+      return;
+    }
+    this.rendered = true;
+    const grants = [...this.buckets.values()];
+    if (grants.length === 0 && this.patterns.size === 0) {
+      Annotations.of(this).addWarningV2('cdk-okera-s3-encryption:noDataBuckets',
+        'No data buckets were added to this worker role, so it has no data permissions. Use addDataBucket() or addBucketNamePattern().');
+      return;
+    }
+    this.assertAnyKeyRegionsKnown(grants);
+    const documents = this.pack(grants);
+    const attached = this.countOtherManagedPolicies();
+    const budget = this.maxManagedPolicies - attached;
+    if (documents.length > budget) {
+      let fit = 0;
+      for (let lo = 0, hi = grants.length; lo <= hi;) {
+        const mid = Math.floor((lo + hi) / 2);
+        if (this.pack(grants.slice(0, mid)).length <= budget) {
+          fit = mid;
+          lo = mid + 1;
+        } else {
+          hi = mid - 1;
+        }
+      }
+      fail(this, `the permissions for ${grants.length} data bucket(s) and ${this.patterns.size} name pattern(s) need ${documents.length} managed ` +
+        `policies of at most ${MANAGED_POLICY_MAX_LENGTH} characters, but maxManagedPolicies is ${this.maxManagedPolicies}` +
+        `${attached ? ` and ${attached} other managed policies are already attached` : ''}: ` +
+        `only the first ${fit} bucket(s) fit. Cover buckets by naming convention with ` +
+        'addBucketNamePattern(), turn on anyKeyViaS3 (no key ARN per bucket), or raise the IAM quota "Managed policies per role" and ' +
+        `maxManagedPolicies (up to ${MAX_MANAGED_POLICIES_QUOTA}).`);
+    }
+    // Attached from the policy side (as CDK's own grants are), so a key policy naming the role makes no
+    // dependency cycle; the instance profile waits for the policies, so instances start with their permissions.
+    documents.forEach((statements, i) => {
+      const policy = new iam.ManagedPolicy(this, `Policy${i + 1}`, {
+        description: `Okera worker data access (${i + 1} of ${documents.length})`,
+        statements,
+        roles: [this.role],
+      });
+      this.instanceProfile?.node.addDependency(policy);
+      this.policies.push(policy);
+    });
+  }
+
+  /** `anyKeyViaS3` needs a region for `kms:ViaService` at every access level that has grants. */
+  private assertAnyKeyRegionsKnown(grants: BucketGrant[]): void {
+    if (!this.anyKeyViaS3) {
+      return;
+    }
+    for (const access of ACCESS_LEVELS) {
+      const level = collectLevel(access, grants, [...this.patterns.values()]);
+      if (level.any && this.kmsRegions(level).length === 0) {
+        fail(this, `anyKeyViaS3 needs the region of the buckets for kms:ViaService, but the ${access} grants are only name patterns. ` +
+          'Set anyKeyRegions, e.g. anyKeyRegions: [\'us-east-1\'].');
+      }
+    }
+  }
+
+  private kmsRegions(level: Level): string[] {
+    return this.anyKeyViaS3 ? this.anyKeyRegions ?? unique(level.regions) : unique([...level.keys.values()].flat());
+  }
+
+  /** The statements for these buckets (and all name patterns), packed into policy documents. */
+  private pack(grants: BucketGrant[]): iam.PolicyStatement[][] {
+    const parts: StatementPart[] = [];
+    const levels = ACCESS_LEVELS.map((access) => collectLevel(access, grants, [...this.patterns.values()]));
+    const [read, readWrite] = levels;
+    readWrite.keys.forEach((_, key) => read.keys.delete(key));
+    levels.forEach((level, i) => {
+      parts.push(...mergeStatements(level.s3));
+      const regions = this.kmsRegions(level);
+      const keys = this.anyKeyViaS3 ? (level.any ? ['*'] : []) : [...level.keys.keys()];
+      if (keys.length > 0 && regions.length > 0) {
+        parts.push({ resources: keys, render: (resources) => kmsViaS3Statement(resources, ACCESS_LEVELS[i], regions) });
+      }
+    });
+    return packStatements(this, parts);
+  }
+
+  /** Managed policies attached to the role other than ours: on the role, or naming the role (same stack). */
+  private countOtherManagedPolicies(): number {
+    const stack = Stack.of(this);
+    const onRole = stack.resolve((this.role.node.defaultChild as iam.CfnRole).managedPolicyArns);
+    const roleRef = JSON.stringify(stack.resolve(this.role.roleName));
+    const naming = stack.node.findAll().filter((c) => c instanceof iam.CfnManagedPolicy && Stack.of(c) === stack &&
+      [stack.resolve(c.roles)].flat().some((r) => JSON.stringify(r) === roleRef));
+    return (Array.isArray(onRole) ? onRole.length : 0) + naming.length;
+  }
+}
+
+/** The grants of one access level. */
+interface Level {
+  /** Whether there is anything at this level. */
+  readonly any: boolean;
+  /** Per-bucket S3 statements (merged later). */
+  readonly s3: iam.PolicyStatement[];
+  /** Key ARN -> regions of the buckets using it (`kms:ViaService`). */
+  readonly keys: Map<string, string[]>;
+  /** Regions of all buckets and pattern keys at this level. */
+  readonly regions: string[];
+}
+
+function collectLevel(access: DataAccess, grants: BucketGrant[], patterns: PatternGrant[]): Level {
+  const level: Level = { any: false, s3: [], keys: new Map(), regions: [] };
+  const addKey = (keyArn: string, region: string) => {
+    level.keys.set(keyArn, unique([...level.keys.get(keyArn) ?? [], region]));
+    level.regions.push(region);
+  };
+  for (const grant of grants) {
+    const prefixes = effectivePrefixes(grant.prefixes)[access];
+    if (prefixes.length === 0) {
+      continue;
+    }
+    level.s3.push(...s3Statements(grant.bucket.bucketArn, access, prefixes));
+    level.regions.push(grant.bucket.env.region);
+    if (grant.keyArn !== undefined) {
+      addKey(grant.keyArn, grant.bucket.env.region);
+    }
+  }
+  for (const pattern of patterns.filter((p) => p.access === access)) {
+    level.s3.push(...s3Statements(pattern.arn, access, []));
+    pattern.keyArns.forEach((k) => addKey(k, keyRegion(k)));
+  }
+  return { ...level, any: level.s3.length > 0 };
+}
+
+/** Prefixes per access level once merged: read-write wins, and a prefix inside another (or the whole bucket) is dropped. */
+function effectivePrefixes(prefixes: Record<DataAccess, (string | undefined)[]>): Record<DataAccess, (string | undefined)[]> {
+  const covers = (outer: string | undefined, p: string | undefined) => outer === undefined || (p !== undefined && (p === outer || p.startsWith(`${outer}/`)));
+  // Sorted, so that buckets with the same prefixes share one conditioned ListBucket statement.
+  const minimal = (ps: (string | undefined)[]) => unique(ps).filter((p, _, all) => !all.some((q) => q !== p && covers(q, p))).sort();
+  const readWrite = minimal(prefixes[DataAccess.READ_WRITE]);
+  const read = minimal(prefixes[DataAccess.READ]).filter((p) => !readWrite.some((q) => covers(q, p)));
+  return { [DataAccess.READ]: read, [DataAccess.READ_WRITE]: readWrite };
+}
+
+/** Merge statements that differ only in their resources into one statement with a resource list. */
+function mergeStatements(statements: iam.PolicyStatement[]): StatementPart[] {
+  const merged = new Map<string, { statement: iam.PolicyStatement; resources: string[] }>();
+  for (const s of statements) {
+    const key = JSON.stringify({ actions: s.actions, conditions: s.conditions });
+    const entry = merged.get(key) ?? { statement: s, resources: [] };
+    entry.resources.push(...s.resources.filter((r) => !entry.resources.includes(r)));
+    merged.set(key, entry);
+  }
+  return [...merged.values()].map(({ statement, resources }) => ({ resources, render: (r) => statement.copy({ resources: r }) }));
+}
+
+/**
+ * Greedily pack statements into as few documents of at most 6,144 characters (IAM counts the JSON without
+ * whitespace) as possible, splitting resource lists where needed. Lengths are those of the deployed JSON:
+ * exact for literal values, and for values only CloudFormation knows (a `Ref`, `Fn::GetAtt` or import of a
+ * bucket or key ARN) an upper bound (`deployedJson`: 128 characters each, longer than any such ARN).
+ */
+function packStatements(scope: IConstruct, parts: StatementPart[]): iam.PolicyStatement[][] {
+  const stack = Stack.of(scope);
+  const length = (v: unknown) => deployedJson(stack, stack.resolve(v)).length;
+  const documents: iam.PolicyStatement[][] = [];
+  let current: iam.PolicyStatement[] = [];
+  let size = EMPTY_POLICY_LENGTH;
+  for (const part of parts) {
+    const base = length(part.render([]).toStatementJson()) + RESOURCE_KEY_LENGTH;
+    // One resource is written as a string; several as a list: brackets and commas.
+    const cost = (n: number, sum: number) => base + (n === 1 ? sum : sum + n + 1);
+    let chunk: string[] = [];
+    let sum = 0;
+    const flush = () => {
+      size += (current.length > 0 ? 1 : 0) + cost(chunk.length, sum);
+      current.push(part.render(chunk));
+      chunk = [];
+      sum = 0;
+    };
+    for (const resource of part.resources) {
+      const len = length(resource);
+      if (size + (current.length > 0 ? 1 : 0) + cost(chunk.length + 1, sum + len) > MANAGED_POLICY_MAX_LENGTH) {
+        if (chunk.length > 0) {
+          flush();
+        }
+        if (current.length > 0) {
+          documents.push(current);
+          current = [];
+          size = EMPTY_POLICY_LENGTH;
+        }
+        if (size + cost(1, len) > MANAGED_POLICY_MAX_LENGTH) {
+          fail(scope, `the statement for '${resource.slice(0, 60)}' would be ${size + cost(1, len)} characters on its own, over the ` +
+            `${MANAGED_POLICY_MAX_LENGTH}-character limit of a managed policy. Use shorter prefixes.`);
+        }
+      }
+      chunk.push(resource);
+      sum += len;
+    }
+    if (chunk.length > 0) {
+      flush();
+    }
+  }
+  if (current.length > 0) {
+    documents.push(current);
+  }
+  return documents;
+}
+
+/** The region of a key ARN (S3 only uses keys in the bucket's region). */
+function keyRegion(keyArn: string): string {
+  return isResolved(keyArn) ? parseKeyArn(keyArn)!.region : Arn.split(keyArn, ArnFormat.SLASH_RESOURCE_NAME).region!;
+}
+
+/** Whether a reference from `consumer` to a deploy-time value of `owner` crosses environments (as CDK decides). */
+function isOtherEnvironment(owner: Stack, consumer: Stack): boolean {
+  return owner.account !== consumer.account || (owner.region !== consumer.region && !consumer._crossRegionReferences);
+}
+
+function assertSupported(scope: IConstruct, what: string, type: EncryptionType): void {
+  if (!SUPPORTED.includes(type)) {
+    const info = SupportMatrix.info(type);
+    fail(scope, `${what} is encrypted with ${info.label}, which Okera cannot read: ${info.notes} ` +
+      'Use SSE-S3 (EncryptionType.SSE_S3) or SSE-KMS with a customer managed key (EncryptionType.SSE_KMS).');
+  }
+}
+
+function validateMaxManagedPolicies(scope: IConstruct, value?: number): number {
+  if (value === undefined) {
+    return DEFAULT_MAX_MANAGED_POLICIES;
+  }
+  if (Token.isUnresolved(value) || !Number.isInteger(value) || value < 1 || value > MAX_MANAGED_POLICIES_QUOTA) {
+    fail(scope, `maxManagedPolicies ${Token.isUnresolved(value) ? '(a token)' : value} is invalid. Use a whole number from 1 to ` +
+      `${MAX_MANAGED_POLICIES_QUOTA} known at synth time: your account's "Managed policies per role" IAM quota (10 unless raised).`);
+  }
+  return value;
+}
+
+function validateAnyKeyRegions(scope: IConstruct, anyKeyViaS3: boolean, regions?: string[]): string[] | undefined {
+  if (regions === undefined) {
+    return undefined;
+  }
+  if (!anyKeyViaS3) {
+    fail(scope, 'anyKeyRegions is set but anyKeyViaS3 is not, so it would have no effect. Set anyKeyViaS3: true, or remove anyKeyRegions.');
+  }
+  if (regions.length === 0) {
+    fail(scope, 'anyKeyRegions is empty. List the regions of the data buckets, e.g. [\'us-east-1\'], or omit it to use the regions of the buckets added.');
+  }
+  for (const region of regions.filter(isResolved)) {
+    if (!REGION.test(region)) {
+      fail(scope, `anyKeyRegions: '${region}' is not an AWS region. Use region codes such as 'us-east-1' (kms:ViaService becomes s3.<region>.amazonaws.com).`);
+    }
+  }
+  return unique(regions);
+}
+
+function validateBucketNamePattern(scope: IConstruct, pattern: string): void {
+  if (!isResolved(pattern)) {
+    return;
+  }
+  if (!BUCKET_PATTERN.test(pattern)) {
+    fail(scope, `Bucket name pattern '${pattern}' may only contain lowercase letters, digits, '.', '-' and the wildcards '*' and '?', ` +
+      'like bucket names. Use e.g. \'analytics-*\'.');
+  }
+  if (pattern.replace(/[*?]/g, '').length < 3) {
+    fail(scope, `Bucket name pattern '${pattern}' has fewer than 3 literal characters, so it would match nearly every bucket in S3. ` +
+      'Name the convention, e.g. \'analytics-*\', or add the buckets one by one with addDataBucket().');
+  }
+}
