@@ -69,6 +69,12 @@ for (const p of ['/examples/', '/benchmarks/', '/cdk.json', '/.ci/', '/cdk.out/'
   project.addPackageIgnore(p);
 }
 
+// Type-check tests, examples and benchmarks too (ts-jest only transpiles them).
+project.testTask.prependSpawn(project.addTask('typecheck', {
+  description: 'Type-check src, test, examples and benchmarks',
+  exec: 'tsc --noEmit -p test/tsconfig.json',
+}));
+
 // The example app: `npx cdk synth` reads cdk.json.
 project.addTask('synth:example', {
   description: 'Synthesize the two-account example app (no AWS credentials needed)',
