@@ -41,6 +41,8 @@ export interface CrossAccountKmsGrantProps {
    * costs 15 bytes per account instead of 48, so about 2,150 accounts fit one key policy instead of
    * about 675. The bucket policy names the accounts' root ARNs (S3 Block Public Access would treat
    * `Principal: "*"` with an account condition there as public): about 530 fit the data bucket's policy.
+   * The key's own account (also as `Aws.ACCOUNT_ID`) is an error; an account known only at deploy time
+   * (a parameter) is accepted, and the statement then excludes the key's own account.
    * @default - none
    */
   readonly accounts?: string[];
@@ -112,8 +114,9 @@ export interface CrossAccountKmsGrantProps {
  * `kms:ViaService`. For an external account that is the same as naming its root ARN (the key policy
  * admits the account, and the account's IAM policies must still allow the caller), at about a third of
  * the size. The key's own account is rejected (there this form would admit every principal of the
- * account without an IAM policy); when an account is known only at deploy time, the statement also
- * excludes the key's own account (`StringNotEquals` on `kms:CallerAccount`). Role ARNs keep their own
+ * account without an IAM policy, so `Aws.ACCOUNT_ID` is rejected too); when an account or the key's own
+ * account (environment-agnostic stack) is known only at deploy time, the statement also excludes the
+ * key's own account (`StringNotEquals` on `kms:CallerAccount`). Role ARNs keep their own
  * statement (`Principal.AWS` with the role ARNs). The bucket policy names accounts by root ARN, because
  * S3 Block Public Access treats `Principal: "*"` with an account condition as public.
  *
@@ -274,9 +277,12 @@ export class CrossAccountKmsGrant extends Construct {
 
   private accountPrincipals(account: string): Principals {
     validateAccountId(this, account, 'account');
-    // The same id, or the same token (Aws.ACCOUNT_ID in an environment-agnostic stack).
-    if (account === this.homeAccount) {
-      fail(this, `account '${account}' is the ${this.key ? 'key' : 'bucket'}'s own account, not an external one. Principals of that account need no ` +
+    // The same id, the same token, or the account pseudo parameter (Aws.ACCOUNT_ID, the account of an
+    // environment-agnostic stack), which in the key's stack is the key's account. Other tokens (parameters,
+    // imports) are accepted: the key statement then excludes the key's account at deploy time.
+    const pseudo = isAccountPseudo(this, account);
+    if (account === this.homeAccount || pseudo) {
+      fail(this, `account ${display(this, account)}${pseudo ? ' (Aws.ACCOUNT_ID: the account the stack deploys to)' : ''} is the ${this.key ? 'key' : 'bucket'}'s own account, not an external one. Principals of that account need no ` +
         'key-policy statement (the default key policy lets IAM policies grant it): use OkeraWorkerRole.addDataBucket or dataBucket.grantRead.');
     }
     this.accountList.push(account);
@@ -464,14 +470,15 @@ class Principals {
   }
 
   /**
-   * `StringNotEquals` conditions for the accounts statement of a key policy: when an account is known only
-   * at deploy time, it must not turn out to be the key's own account (`Principal: {"AWS": "*"}` would
-   * then admit every principal of it without an IAM policy). Nothing when all accounts are known
-   * (the key's own account is rejected at synthesis).
+   * `StringNotEquals` conditions for the accounts statement of a key policy: when an account, or the key's
+   * own account (an environment-agnostic stack), is known only at deploy time, a listed account must not
+   * turn out to be the key's own (`Principal: {"AWS": "*"}` would then admit every principal of it without
+   * an IAM policy). Nothing when all are known (the key's own account is rejected at synthesis).
    */
   public homeAccountExclusion(homeAccount: string): IResolvable {
     return Lazy.any({
-      produce: () => [...this.callerAccounts].some((a) => Token.isUnresolved(a)) ? { 'kms:CallerAccount': homeAccount } : undefined,
+      produce: () => Token.isUnresolved(homeAccount) || [...this.callerAccounts].some((a) => Token.isUnresolved(a))
+        ? { 'kms:CallerAccount': homeAccount } : undefined,
     });
   }
 }
@@ -646,6 +653,20 @@ function isOwnedBucket(bucket: s3.IBucket): boolean {
   return c !== undefined && CfnResource.isCfnResource(c) && c.cfnResourceType === s3.CfnBucket.CFN_RESOURCE_TYPE_NAME;
 }
 
+/** True for `Aws.ACCOUNT_ID` (also `Stack.account` of an environment-agnostic stack): the account the policy's stack deploys to. */
+function isAccountPseudo(scope: IConstruct, value: string): boolean {
+  return Token.isUnresolved(value) && Stack.of(scope).resolve(value)?.Ref === 'AWS::AccountId';
+}
+
+/** A value for an error message: quoted when known, else what CloudFormation fills in (`'AWS::AccountId'`, a parameter's logical id). */
+function display(scope: IConstruct, value: string): string {
+  if (isResolved(value)) {
+    return `'${value}'`;
+  }
+  const resolved = Stack.of(scope).resolve(value);
+  return typeof resolved?.Ref === 'string' ? `'${resolved.Ref}'` : `${JSON.stringify(resolved)} (known at deploy time)`;
+}
+
 function describeKey(key: kms.IKey): string {
   return isResolved(key.keyArn) ? key.keyArn : key.node.path;
 }
@@ -684,4 +705,27 @@ function mergeUnconditioned(statements: iam.PolicyStatement[]): iam.PolicyStatem
 
 function fmt(n: number): string {
   return n.toLocaleString('en-US');
+}
+
+/**
+ * What the CrossAccountKmsGrants of the app register on a data bucket's bucket policy and on its key's
+ * policy (internal, not exported from the package: OkeraWorkerRole checks its cross-account buckets with it).
+ * `prefixes` are normalised; empty means the whole bucket.
+ */
+export function crossAccountGrantsOn(bucket: IOkeraDataBucket): {
+  access: DataAccess; accounts: string[]; roleArns: string[]; organization: boolean; bucketPolicy: boolean; keyPolicy: boolean; prefixes: string[];
+}[] {
+  const grants = bucket.node.root.node.findAll().filter((c): c is CrossAccountKmsGrant => c instanceof CrossAccountKmsGrant);
+  // Bracket access reads the grants' private state, which is not public API.
+  /* eslint-disable dot-notation */
+  return grants.map((g) => ({
+    access: g.access,
+    accounts: g.accounts,
+    roleArns: g.roleArns,
+    organization: g['organizations'].size > 0,
+    bucketPolicy: g['grantsBucketPolicy'] && g['bucket'] === bucket,
+    keyPolicy: g['key'] !== undefined && g['key'] === bucket.encryptionKey,
+    prefixes: g['prefixes'].map((p) => normalizePrefix(p)!),
+  })).filter((g) => g.bucketPolicy || g.keyPolicy);
+  /* eslint-enable dot-notation */
 }

@@ -5,7 +5,9 @@ import * as s3 from 'aws-cdk-lib/aws-s3';
 import { Construct, DependencyGroup, IConstruct } from 'constructs';
 import { asDataBucketGrantee } from './private/grantee';
 import { kmsViaS3Statement, s3Statements } from './private/policy';
-import { fail, isResolved, parseKeyArn, validateAccountId, validateKeyArn, validateKeyNotAlias, validatePrefix } from './private/validation';
+import {
+  fail, isResolved, parseKeyArn, validateAccountId, validateKeyArn, validateKeyNotAlias, validatePrefix, validateRegion,
+} from './private/validation';
 import { DataAccess, EncryptionType, isAwsManagedKeyReference, OkeraSupport, SupportMatrix } from './support-matrix';
 
 /**
@@ -49,6 +51,10 @@ export interface OkeraDataBucketProps {
   /**
    * How objects are encrypted: SSE_S3, SSE_KMS (customer managed key) or SSE_KMS_AWS_MANAGED
    * (the `aws/s3` key, usable from the bucket's own account only). Other types are rejected.
+   *
+   * With SSE_KMS_AWS_MANAGED the bucket policy denies uploads that name a key id other than the aws/s3
+   * alias (`alias/aws/s3`, or its alias ARN in the bucket's account and region): naming the aws/s3 key by
+   * its key ARN is denied too (it is unknown at synthesis); send no key id instead.
    * @default - SSE_KMS when `encryptionKey` is given, else SSE_S3
    */
   readonly encryption?: EncryptionType;
@@ -201,12 +207,8 @@ export class OkeraDataBucket extends Resource implements IOkeraDataBucket {
       fail(this, 'autoDeleteObjects is true but removalPolicy is not DESTROY. Set removalPolicy: RemovalPolicy.DESTROY as well (and the context flag ' +
         `'${OkeraDataBucket.ALLOW_DESTROY_CONTEXT}'), or remove autoDeleteObjects.`);
     }
-    if (props.removalPolicy === RemovalPolicy.SNAPSHOT) {
-      fail(this, 'removalPolicy SNAPSHOT is not supported by S3 buckets. Use RemovalPolicy.RETAIN (the default) or RemovalPolicy.DESTROY.');
-    }
-    const destroy = this.destroyAllowed(props.removalPolicy);
-    const removalPolicy = destroy ? RemovalPolicy.DESTROY
-      : props.removalPolicy === undefined || props.removalPolicy === RemovalPolicy.DESTROY ? RemovalPolicy.RETAIN : props.removalPolicy;
+    const removalPolicy = this.allowedRemovalPolicy(props.removalPolicy ?? RemovalPolicy.RETAIN, 'removalPolicy');
+    const destroy = removalPolicy === RemovalPolicy.DESTROY;
 
     if (this.encryptionType === EncryptionType.SSE_KMS) {
       this.encryptionKey = props.encryptionKey ?? new kms.Key(this, 'Key', {
@@ -239,7 +241,7 @@ export class OkeraDataBucket extends Resource implements IOkeraDataBucket {
     this.bucket = bucket;
     this.bucketArn = bucket.bucketArn;
     this.bucketName = bucket.bucketName;
-    for (const statement of uploadDenyStatements(this.bucketArn, this.encryptionType, this.encryptionKeyArn)) {
+    for (const statement of uploadDenyStatements(this, this.encryptionType, this.encryptionKeyArn)) {
       bucket.addToResourcePolicy(statement);
     }
   }
@@ -247,7 +249,12 @@ export class OkeraDataBucket extends Resource implements IOkeraDataBucket {
   /**
    * Grant list and read access, and for SSE_KMS `kms:Decrypt` on the key ARN via S3 in the bucket's region.
    * A principal of another account also gets the bucket-policy statements and, when the key is owned
-   * by this app, the key-policy statement. An `OkeraWorkerRole` takes the grant into its managed policies.
+   * by this app, the key-policy statement.
+   *
+   * An `OkeraWorkerRole` is different: the grant is delegated to its `addDataBucket`, which writes only the
+   * role's own managed policies. When the role is in another account, the bucket policy and the key policy
+   * are not changed: register the role's account with a `CrossAccountKmsGrant` in this bucket's stack, or
+   * synthesis fails with the exact grant to add.
    *
    * @param grantee the principal
    * @param prefix limit the grant to this key prefix (e.g. `sales/2024`)
@@ -258,7 +265,8 @@ export class OkeraDataBucket extends Resource implements IOkeraDataBucket {
 
   /**
    * Grant list, read, write and delete access (multipart uploads included), and for SSE_KMS
-   * `kms:Decrypt` and `kms:GenerateDataKey*` on the key ARN via S3, like `grantRead`.
+   * `kms:Decrypt` and `kms:GenerateDataKey*` on the key ARN via S3, like `grantRead` (an `OkeraWorkerRole`
+   * of another account needs a `CrossAccountKmsGrant` with `DataAccess.READ_WRITE`, see `grantRead`).
    *
    * @param grantee the principal
    * @param prefix limit the grant to this key prefix (e.g. `sales/2024`)
@@ -267,20 +275,40 @@ export class OkeraDataBucket extends Resource implements IOkeraDataBucket {
     return grantDataAccess(this, grantee, DataAccess.READ_WRITE, prefix);
   }
 
-  /** Whether DESTROY was asked for and the context flag allows it; warns when it was asked for but is not allowed. */
-  private destroyAllowed(removalPolicy?: RemovalPolicy): boolean {
-    if (removalPolicy !== RemovalPolicy.DESTROY) {
-      return false;
+  /**
+   * Apply a removal policy to the bucket and to the key created for it, with the same rule as the
+   * `removalPolicy` prop: `DESTROY` takes effect only when the context flag
+   * `OkeraDataBucket.ALLOW_DESTROY_CONTEXT` is `true` (otherwise both are retained, with a warning), and
+   * `SNAPSHOT` is an error. A key passed in `encryptionKey` is not changed.
+   *
+   * `dataBucket.bucket.applyRemovalPolicy()` bypasses this rule: it is the explicit escape hatch.
+   *
+   * @param policy the removal policy
+   */
+  public applyRemovalPolicy(policy: RemovalPolicy): void {
+    const effective = this.allowedRemovalPolicy(policy, 'applyRemovalPolicy');
+    this.bucket.applyRemovalPolicy(effective);
+    const ownKey = this.node.tryFindChild('Key') as kms.Key | undefined;
+    ownKey?.applyRemovalPolicy(effective === RemovalPolicy.DESTROY ? effective : RemovalPolicy.RETAIN);
+  }
+
+  /** The removal policy that takes effect: DESTROY only with the context flag (else RETAIN and a warning); SNAPSHOT is an error. */
+  private allowedRemovalPolicy(policy: RemovalPolicy, what: string): RemovalPolicy {
+    if (policy === RemovalPolicy.SNAPSHOT) {
+      fail(this, `${what} SNAPSHOT is not supported by S3 buckets. Use RemovalPolicy.RETAIN (the default) or RemovalPolicy.DESTROY.`);
+    }
+    if (policy !== RemovalPolicy.DESTROY) {
+      return policy;
     }
     const flag = this.node.tryGetContext(OkeraDataBucket.ALLOW_DESTROY_CONTEXT);
     if (flag === true || flag === 'true') {
-      return true;
+      return RemovalPolicy.DESTROY;
     }
     Annotations.of(this).addWarningV2('cdk-okera-s3-encryption:destroyNotAllowed',
-      'removalPolicy DESTROY (and autoDeleteObjects) ignored: the bucket (and the key created for it) are retained. Deleting data needs both ' +
+      `${what} DESTROY (and autoDeleteObjects) ignored: the bucket (and the key created for it) are retained. Deleting data needs both ` +
       `the prop and the context flag '${OkeraDataBucket.ALLOW_DESTROY_CONTEXT}' set to true (in cdk.json "context", or ` +
       `\`cdk deploy -c ${OkeraDataBucket.ALLOW_DESTROY_CONTEXT}=true\`).`);
-    return false;
+    return RemovalPolicy.RETAIN;
   }
 }
 
@@ -304,9 +332,14 @@ class ImportedOkeraDataBucket extends Resource implements IOkeraDataBucket {
     if (isResolved(attrs.bucketArn) && !/^arn:aws[a-z-]*:s3:::[^/*]+$/.test(attrs.bucketArn)) {
       fail(this, `bucketArn '${attrs.bucketArn}' is not an S3 bucket ARN. Use arn:<partition>:s3:::<bucket-name>, e.g. 'arn:aws:s3:::okera-data' (no object key).`);
     }
+    if (isResolved(attrs.bucketArn) && isResolved(attrs.bucketName) && bucketNameOf(attrs.bucketArn) !== attrs.bucketName) {
+      fail(this, `bucketName '${attrs.bucketName}' and bucketArn '${attrs.bucketArn}' name different buckets. Give only one of them, ` +
+        'or make them agree.');
+    }
     if (attrs.account !== undefined) {
       validateAccountId(this, attrs.account, 'account');
     }
+    validateRegion(this, attrs.region, 'region');
     if (attrs.encryption === EncryptionType.SSE_KMS) {
       if (attrs.encryptionKeyArn === undefined) {
         fail(this, 'encryption is SSE_KMS but encryptionKeyArn is missing: grants would miss the KMS permissions. ' +
@@ -348,6 +381,13 @@ const S3_ENCRYPTION: Record<string, s3.BucketEncryption> = {
   [EncryptionType.SSE_KMS_AWS_MANAGED]: s3.BucketEncryption.KMS_MANAGED,
 };
 
+/** The name in a bucket ARN (`arn:<partition>:s3:::<name>`). */
+function bucketNameOf(bucketArn: string): string {
+  return bucketArn.slice(bucketArn.indexOf(':::') + 3);
+}
+
+const AWS_MANAGED_KEY_ALIAS = 'alias/aws/s3';
+
 const SUPPORTED = SupportMatrix.all().filter((r) => r.support !== OkeraSupport.NOT_SUPPORTED).map((r) => r.type);
 
 /** Only the types Okera reads; anything else (DSSE, SSE-C, client-side, a typo from another language) is an error. */
@@ -379,14 +419,19 @@ function validateEncryptionKey(scope: IConstruct, encryption: EncryptionType, ke
       'Use encryption: EncryptionType.SSE_KMS_AWS_MANAGED without encryptionKey (same account only), or a customer managed key.');
   }
   validateKeyNotAlias(scope, key, 'encryptionKey');
-  validateKeyRegion(scope, key.keyArn, Stack.of(scope).region);
+  validateKeyRegion(scope, key.keyArn, Stack.of(scope).region, key);
 }
 
-/** S3 only encrypts with a key in the bucket's region. */
-function validateKeyRegion(scope: IConstruct, keyArn: string, bucketRegion: string): void {
-  const region = isResolved(keyArn) ? parseKeyArn(keyArn)?.region : undefined;
+/**
+ * S3 only encrypts with a key in the bucket's region: the key ARN's region or, for a deploy-time ARN
+ * (a key of another stack), the region of the key's stack, when known.
+ */
+function validateKeyRegion(scope: IConstruct, keyArn: string, bucketRegion: string, key?: kms.IKey): void {
+  const keyStackRegion = key?.env.region;
+  const keyName = key && !isResolved(keyArn) ? key.node.path : undefined;
+  const region = isResolved(keyArn) ? parseKeyArn(keyArn)?.region : isResolved(keyStackRegion) ? keyStackRegion : undefined;
   if (region !== undefined && isResolved(bucketRegion) && region !== bucketRegion) {
-    fail(scope, `KMS key '${keyArn}' is in ${region} but the bucket is in ${bucketRegion}: S3 only uses keys of the bucket's region. ` +
+    fail(scope, `KMS key '${keyName ?? keyArn}' is in ${region} but the bucket is in ${bucketRegion}: S3 only uses keys of the bucket's region. ` +
       `Use a key in ${bucketRegion} (or a multi-Region replica key there).`);
   }
 }
@@ -395,8 +440,9 @@ function validateKeyRegion(scope: IConstruct, keyArn: string, bucketRegion: stri
  * Deny uploads that name another algorithm or key, or carry SSE-C headers. Each condition tests a header
  * that is present (`Null: false`) and wrong, so uploads without encryption headers get the default encryption.
  */
-function uploadDenyStatements(bucketArn: string, encryption: EncryptionType, keyArn?: string): iam.PolicyStatement[] {
-  const deny = (sid: string, conditions: Record<string, Record<string, string>>) => new iam.PolicyStatement({
+function uploadDenyStatements(bucket: OkeraDataBucket, encryption: EncryptionType, keyArn?: string): iam.PolicyStatement[] {
+  const bucketArn = bucket.bucketArn;
+  const deny = (sid: string, conditions: Record<string, Record<string, string | string[]>>) => new iam.PolicyStatement({
     sid, effect: iam.Effect.DENY, principals: [new iam.AnyPrincipal()], actions: ['s3:PutObject'], resources: [`${bucketArn}/*`], conditions,
   });
   const SSE = 's3:x-amz-server-side-encryption';
@@ -411,6 +457,15 @@ function uploadDenyStatements(bucketArn: string, encryption: EncryptionType, key
       // `aws:kms` without a key id makes S3 use the AWS managed aws/s3 key instead of the bucket's key.
       deny('DenyAwsManagedKeyUploads', { Null: { [SSE]: 'false', [KEY_ID]: 'true' } }),
     );
+  } else if (encryption === EncryptionType.SSE_KMS_AWS_MANAGED) {
+    // Any key id other than the aws/s3 alias (short, or as an alias ARN in the bucket's account and region)
+    // names another key. The aws/s3 key's own key ARN is unknown at synthesis, so naming it is denied too:
+    // send no key id, or the alias.
+    const { partition, region, account } = Stack.of(bucket);
+    statements.push(deny('DenyOtherKmsKey', {
+      StringNotEquals: { [KEY_ID]: [AWS_MANAGED_KEY_ALIAS, `arn:${partition}:kms:${region}:${account}:${AWS_MANAGED_KEY_ALIAS}`] },
+      Null: { [KEY_ID]: 'false' },
+    }));
   }
   return statements;
 }
@@ -421,21 +476,22 @@ function grantDataAccess(target: IOkeraDataBucket, grantee: iam.IGrantable, acce
   const prefixes = prefix === undefined ? undefined : [prefix];
   const region = target.env.region;
   const keyArn = target.encryptionType === EncryptionType.SSE_KMS ? target.encryptionKeyArn : undefined;
-  if (target.encryptionType === EncryptionType.SSE_KMS_AWS_MANAGED) {
-    assertSameAccountForAwsManagedKey(target, grantee);
-  }
-  if (keyArn !== undefined) {
-    assertKeyArnUsableBy(target, grantee, keyArn);
-  }
   const s3Part = s3Statements(target.bucketArn, access, prefixes ?? []);
   const kmsPart = keyArn === undefined ? [] : [kmsViaS3Statement([keyArn], access, [region])];
 
+  // An OkeraWorkerRole validates the bucket itself (its anyKeyViaS3 mode needs no key ARN).
   const delegate = asDataBucketGrantee(grantee);
   if (delegate) {
     delegate.addDataBucket(target, { access, prefixes });
     return delegatedGrant(grantee, [...s3Part, ...kmsPart]);
   }
 
+  if (target.encryptionType === EncryptionType.SSE_KMS_AWS_MANAGED) {
+    assertSameAccountForAwsManagedKey(target, grantee);
+  }
+  if (keyArn !== undefined) {
+    assertKeyArnUsableBy(target, grantee, keyArn);
+  }
   let grant = grantOnPrincipalOrResource(target, grantee, s3Part, target.bucket, 'the bucket policy');
   if (keyArn !== undefined) {
     const key = target.encryptionKey!;

@@ -1,11 +1,13 @@
 import { Annotations, Arn, ArnFormat, AspectPriority, Aspects, Duration, IAspect, PhysicalName, Stack, Token, TokenComparison } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
+import * as kms from 'aws-cdk-lib/aws-kms';
 import { Construct, IConstruct } from 'constructs';
-import { IOkeraDataBucket } from './data-bucket';
+import { crossAccountGrantsOn } from './cross-account-kms-grant';
+import { IOkeraDataBucket, OkeraDataBucket } from './data-bucket';
 import { markDataBucketGrantee } from './private/grantee';
 import { kmsViaS3Statement, normalizePrefix, s3Statements, unique } from './private/policy';
 import { deployedJson } from './private/policy-size';
-import { fail, isResolved, parseKeyArn, validateKeyArn, validatePrefix } from './private/validation';
+import { fail, isResolved, parseKeyArn, validateDataAccess, validateKeyArn, validatePrefix, validateRegion } from './private/validation';
 import { DataAccess, EncryptionType, SupportMatrix } from './support-matrix';
 
 /** Properties of an `OkeraWorkerRole`. */
@@ -126,9 +128,10 @@ const MANAGED_POLICY_MAX_LENGTH = 6144;
 const EMPTY_POLICY_LENGTH = JSON.stringify({ Statement: [], Version: '2012-10-17' }).length;
 /** `,"Resource":` added to a statement rendered without resources. */
 const RESOURCE_KEY_LENGTH = ',"Resource":'.length;
+/** S3's limit for a bucket name. */
+const MAX_BUCKET_NAME_LENGTH = 63;
 const ACCESS_LEVELS = [DataAccess.READ, DataAccess.READ_WRITE];
 const SUPPORTED = [EncryptionType.SSE_S3, EncryptionType.SSE_KMS, EncryptionType.SSE_KMS_AWS_MANAGED];
-const REGION = /^[a-z]{2}(-[a-z]+)+-\d+$/;
 const BUCKET_PATTERN = /^[a-z0-9.\-*?]+$/;
 
 /** A data bucket added to the role. */
@@ -180,6 +183,7 @@ export class OkeraWorkerRole extends Construct implements iam.IGrantable {
   public readonly grantPrincipal: iam.IPrincipal;
 
   private readonly anyKeyViaS3: boolean;
+  private readonly rolePath: string;
   private readonly anyKeyRegions?: string[];
   private readonly maxManagedPolicies: number;
   private readonly buckets = new Map<string, BucketGrant>();
@@ -190,6 +194,7 @@ export class OkeraWorkerRole extends Construct implements iam.IGrantable {
   constructor(scope: Construct, id: string, props: OkeraWorkerRoleProps = {}) {
     super(scope, id);
     this.maxManagedPolicies = validateMaxManagedPolicies(this, props.maxManagedPolicies);
+    this.rolePath = props.path ?? '/';
     this.anyKeyViaS3 = props.anyKeyViaS3 ?? false;
     this.anyKeyRegions = validateAnyKeyRegions(this, this.anyKeyViaS3, props.anyKeyRegions);
 
@@ -229,26 +234,40 @@ export class OkeraWorkerRole extends Construct implements iam.IGrantable {
   /**
    * Give the workers access to a data bucket: S3 list and read (and write), and for SSE_KMS the KMS
    * actions on the bucket's key ARN via S3 in the bucket's region. Adding a bucket again merges the
-   * grants: prefixes add up, and read-write wins over read for the same prefix.
+   * grants: prefixes add up, and read-write wins over read for the same prefix. The same bucket imported by
+   * name and by ARN counts as one bucket.
+   *
+   * This writes only the role's own policies. For an `OkeraDataBucket` of this app in another account,
+   * synthesis checks that a `CrossAccountKmsGrant` admits the role's account (or the role, or an
+   * organization) on the bucket policy and, for SSE_KMS, on the key policy, with enough access and
+   * prefixes, and fails with the grant to add otherwise. An imported bucket (or imported key) cannot be
+   * checked: grant it in its own account.
    *
    * @param bucket an `OkeraDataBucket`, or one imported with `OkeraDataBucket.fromBucketAttributes`
    * @param options access level and prefixes
    */
   public addDataBucket(bucket: IOkeraDataBucket, options: DataBucketAccessOptions = {}): void {
+    const what = `Data bucket '${bucket?.node?.path ?? bucket}'`;
+    if (bucket?.encryptionType === undefined) {
+      fail(this, `${what} is not an OkeraDataBucket: its encryption is unknown, so the KMS permissions could not be derived. Pass an ` +
+        'OkeraDataBucket, or import the bucket with OkeraDataBucket.fromBucketAttributes({ bucketName, encryption, encryptionKeyArn }) to declare its encryption.');
+    }
     this.assertNotRendered(`addDataBucket(${bucket.node.path})`);
-    const what = `Data bucket '${bucket.node.path}'`;
+    const access = validateDataAccess(this, options.access, `${what}: access`);
     const prefixes = this.validatePrefixes(what, options.prefixes);
     const keyArn = this.validateBucketEncryption(bucket, what);
-    let grant = this.buckets.get(bucket.bucketArn);
+    // Imports by name and by ARN of the same bucket are the same bucket.
+    const identity = isResolved(bucket.bucketName) ? bucket.bucketName : bucket.bucketArn;
+    let grant = this.buckets.get(identity);
     if (grant === undefined) {
       grant = { bucket, keyArn, prefixes: { [DataAccess.READ]: [], [DataAccess.READ_WRITE]: [] } };
-      this.buckets.set(bucket.bucketArn, grant);
+      this.buckets.set(identity, grant);
     } else if (grant.bucket.encryptionType !== bucket.encryptionType || grant.keyArn !== keyArn) {
       fail(this, `${what} was already added as '${grant.bucket.node.path}' with encryption ${grant.bucket.encryptionType}` +
         `${grant.keyArn ? ` (key ${grant.keyArn})` : ''}, now with ${bucket.encryptionType}${keyArn ? ` (key ${keyArn})` : ''}. ` +
         'Declare the bucket\'s encryption once, the way the bucket is actually encrypted.');
     }
-    grant.prefixes[options.access ?? DataAccess.READ].push(...prefixes);
+    grant.prefixes[access].push(...prefixes);
   }
 
   /**
@@ -264,6 +283,7 @@ export class OkeraWorkerRole extends Construct implements iam.IGrantable {
     const what = `Bucket name pattern '${pattern}'`;
     const encryption = options.encryption ?? EncryptionType.SSE_KMS;
     assertSupported(this, what, encryption);
+    const access = validateDataAccess(this, options.access, `${what}: access`);
     const keyArns = options.encryptionKeyArns ?? [];
     if (options.encryptionKeyArns?.length === 0) {
       fail(this, `${what}: encryptionKeyArns is empty. List the key ARNs of the matching buckets, or omit encryptionKeyArns.`);
@@ -291,7 +311,6 @@ export class OkeraWorkerRole extends Construct implements iam.IGrantable {
         `${what} declares the AWS managed aws/s3 key: that only works for buckets in the role's own account, which cannot be checked for a pattern.`);
     }
     const existing = this.patterns.get(pattern);
-    const access = options.access ?? DataAccess.READ;
     if (existing) {
       existing.access = existing.access === DataAccess.READ_WRITE ? existing.access : access;
       existing.keyArns.push(...keyArns.filter((k) => !existing.keyArns.includes(k)));
@@ -378,6 +397,7 @@ export class OkeraWorkerRole extends Construct implements iam.IGrantable {
       return;
     }
     this.assertAnyKeyRegionsKnown(grants);
+    this.assertCrossAccountGrants(grants);
     const documents = this.pack(grants);
     const attached = this.countOtherManagedPolicies();
     const budget = this.maxManagedPolicies - attached;
@@ -412,6 +432,51 @@ export class OkeraWorkerRole extends Construct implements iam.IGrantable {
     });
   }
 
+  /**
+   * A data bucket of this app in another account must admit the role in its bucket policy (and, for SSE_KMS, its
+   * key policy): addDataBucket writes only the role's own policies, so without a CrossAccountKmsGrant every
+   * request would be denied. Imported buckets and imported keys cannot be checked (their policies live elsewhere).
+   */
+  private assertCrossAccountGrants(grants: BucketGrant[]): void {
+    const stack = Stack.of(this);
+    for (const { bucket, prefixes } of grants) {
+      if (!(bucket instanceof OkeraDataBucket) || Token.compareStrings(bucket.env.account, stack.account) !== TokenComparison.DIFFERENT) {
+        continue;
+      }
+      const admitting = crossAccountGrantsOn(bucket).filter((g) =>
+        g.organization || g.accounts.includes(stack.account) || g.roleArns.some((arn) => this.isRoleArn(arn)));
+      const checkKey = bucket.encryptionType === EncryptionType.SSE_KMS && bucket.encryptionKey?.node.defaultChild instanceof kms.CfnKey;
+      const needed = effectivePrefixes(prefixes);
+      const missing = ACCESS_LEVELS.filter((access) => {
+        const enough = admitting.filter((g) => g.access === DataAccess.READ_WRITE || g.access === access);
+        const onBucket = enough.filter((g) => g.bucketPolicy);
+        const bucketOk = needed[access].every((p) => onBucket.some((g) => g.prefixes.length === 0 || g.prefixes.some((q) => covers(q, p))));
+        return needed[access].length > 0 && !(bucketOk && (!checkKey || enough.some((g) => g.keyPolicy)));
+      });
+      if (missing.length > 0) {
+        const fixes = missing.map((access) => {
+          const ps = needed[access].includes(undefined) ? '' : `, prefixes: [${needed[access].map((p) => `'${p}'`).join(', ')}]`;
+          return `new CrossAccountKmsGrant(<stack '${Stack.of(bucket).node.path}'>, 'OkeraWorkers${access === DataAccess.READ ? 'Read' : 'ReadWrite'}', ` +
+            `{ bucket: <'${bucket.node.path}'>, accounts: ['${stack.account}'], access: DataAccess.${access}${ps} })`;
+        });
+        fail(this, `Data bucket '${bucket.node.path}' is in account ${bucket.env.account} and this role in account ${stack.account}, but no ` +
+          `CrossAccountKmsGrant admits the role's account (or the role) on the bucket policy${checkKey ? ' and the key policy' : ''} with ` +
+          `${missing.join(' and ')} access: addDataBucket and grantRead only write the role's own policies, so every request would be denied. ` +
+          `In the bucket's stack add ${fixes.join('; and ')}.`);
+      }
+    }
+  }
+
+  /** Whether a role ARN given to a CrossAccountKmsGrant is this role's: the same token, or the ARN of its literal name. */
+  private isRoleArn(arn: string): boolean {
+    if (arn === this.roleArn) {
+      return true;
+    }
+    const name = (this.role as unknown as { physicalName: string }).physicalName;
+    return isResolved(arn) && isResolved(name) &&
+      arn.replace(/^arn:[^:]+:/, '') === `iam::${Stack.of(this).account}:role${this.rolePath}${name}`;
+  }
+
   /** `anyKeyViaS3` needs a region for `kms:ViaService` at every access level that has grants. */
   private assertAnyKeyRegionsKnown(grants: BucketGrant[]): void {
     if (!this.anyKeyViaS3) {
@@ -444,7 +509,7 @@ export class OkeraWorkerRole extends Construct implements iam.IGrantable {
         parts.push({ resources: keys, render: (resources) => kmsViaS3Statement(resources, ACCESS_LEVELS[i], regions) });
       }
     });
-    return packStatements(this, parts);
+    return packStatements(this, parts, knownLengthArns(this, grants));
   }
 
   /** Managed policies attached to the role other than ours: on the role, or naming the role (same stack). */
@@ -496,12 +561,16 @@ function collectLevel(access: DataAccess, grants: BucketGrant[], patterns: Patte
 
 /** Prefixes per access level once merged: read-write wins, and a prefix inside another (or the whole bucket) is dropped. */
 function effectivePrefixes(prefixes: Record<DataAccess, (string | undefined)[]>): Record<DataAccess, (string | undefined)[]> {
-  const covers = (outer: string | undefined, p: string | undefined) => outer === undefined || (p !== undefined && (p === outer || p.startsWith(`${outer}/`)));
   // Sorted, so that buckets with the same prefixes share one conditioned ListBucket statement.
   const minimal = (ps: (string | undefined)[]) => unique(ps).filter((p, _, all) => !all.some((q) => q !== p && covers(q, p))).sort();
   const readWrite = minimal(prefixes[DataAccess.READ_WRITE]);
   const read = minimal(prefixes[DataAccess.READ]).filter((p) => !readWrite.some((q) => covers(q, p)));
   return { [DataAccess.READ]: read, [DataAccess.READ_WRITE]: readWrite };
+}
+
+/** Whether a prefix (undefined: the whole bucket) lies within another. */
+function covers(outer: string | undefined, p: string | undefined): boolean {
+  return outer === undefined || (p !== undefined && (p === outer || p.startsWith(`${outer}/`)));
 }
 
 /** Merge statements that differ only in their resources into one statement with a resource list. */
@@ -520,11 +589,13 @@ function mergeStatements(statements: iam.PolicyStatement[]): StatementPart[] {
  * Greedily pack statements into as few documents of at most 6,144 characters (IAM counts the JSON without
  * whitespace) as possible, splitting resource lists where needed. Lengths are those of the deployed JSON:
  * exact for literal values, and for values only CloudFormation knows (a `Ref`, `Fn::GetAtt` or import of a
- * bucket or key ARN) an upper bound (`deployedJson`: 128 characters each, longer than any such ARN).
+ * bucket or key ARN) an upper bound (`deployedJson`: 128 characters each, longer than any such ARN; for the
+ * ARN of a bucket of this app, `bounds` gives a tighter one).
  */
-function packStatements(scope: IConstruct, parts: StatementPart[]): iam.PolicyStatement[][] {
+function packStatements(scope: IConstruct, parts: StatementPart[], bounds: Map<string, string>): iam.PolicyStatement[][] {
   const stack = Stack.of(scope);
-  const length = (v: unknown) => deployedJson(stack, stack.resolve(v)).length;
+  const bounded = (v: string) => [...bounds].reduce((text, [token, bound]) => text.split(token).join(bound), v);
+  const length = (v: unknown) => deployedJson(stack, stack.resolve(typeof v === 'string' ? bounded(v) : v)).length;
   const documents: iam.PolicyStatement[][] = [];
   let current: iam.PolicyStatement[] = [];
   let size = EMPTY_POLICY_LENGTH;
@@ -569,6 +640,18 @@ function packStatements(scope: IConstruct, parts: StatementPart[]): iam.PolicySt
   return documents;
 }
 
+/**
+ * Stand-ins, for measuring, of the deploy-time ARNs of buckets defined in this app: a bucket name has at most
+ * 63 characters, so `arn:<partition>:s3:::` and 63 characters bound its ARN (tighter than an unknown value's bound;
+ * the partition is the longest possible when the stack's region is unknown).
+ */
+function knownLengthArns(scope: IConstruct, grants: BucketGrant[]): Map<string, string> {
+  const stack = Stack.of(scope);
+  const partition: string = JSON.parse(deployedJson(stack, stack.resolve(stack.partition)));
+  const owned = grants.map((g) => g.bucket).filter((b) => b instanceof OkeraDataBucket && !isResolved(b.bucketArn));
+  return new Map(owned.map((b) => [b.bucketArn, `arn:${partition}:s3:::${'x'.repeat(MAX_BUCKET_NAME_LENGTH)}`]));
+}
+
 /** The region of a key ARN (S3 only uses keys in the bucket's region). */
 function keyRegion(keyArn: string): string {
   return isResolved(keyArn) ? parseKeyArn(keyArn)!.region : Arn.split(keyArn, ArnFormat.SLASH_RESOURCE_NAME).region!;
@@ -581,9 +664,9 @@ function isOtherEnvironment(owner: Stack, consumer: Stack): boolean {
 
 function assertSupported(scope: IConstruct, what: string, type: EncryptionType): void {
   if (!SUPPORTED.includes(type)) {
-    const info = SupportMatrix.info(type);
-    fail(scope, `${what} is encrypted with ${info.label}, which Okera cannot read: ${info.notes} ` +
-      'Use SSE-S3 (EncryptionType.SSE_S3) or SSE-KMS with a customer managed key (EncryptionType.SSE_KMS).');
+    const info = SupportMatrix.all().find((r) => r.type === type);
+    const why = info ? `is encrypted with ${info.label}, which Okera cannot read: ${info.notes}` : `declares encryption '${type}', which is not an EncryptionType.`;
+    fail(scope, `${what} ${why} Use SSE-S3 (EncryptionType.SSE_S3) or SSE-KMS with a customer managed key (EncryptionType.SSE_KMS).`);
   }
 }
 
@@ -608,11 +691,7 @@ function validateAnyKeyRegions(scope: IConstruct, anyKeyViaS3: boolean, regions?
   if (regions.length === 0) {
     fail(scope, 'anyKeyRegions is empty. List the regions of the data buckets, e.g. [\'us-east-1\'], or omit it to use the regions of the buckets added.');
   }
-  for (const region of regions.filter(isResolved)) {
-    if (!REGION.test(region)) {
-      fail(scope, `anyKeyRegions: '${region}' is not an AWS region. Use region codes such as 'us-east-1' (kms:ViaService becomes s3.<region>.amazonaws.com).`);
-    }
-  }
+  regions.forEach((region) => validateRegion(scope, region, 'anyKeyRegions:'));
   return unique(regions);
 }
 

@@ -259,6 +259,17 @@ describe('key policy', () => {
     expect(okeraStatements(keyPolicyStatements(agnostic)).OkeraCrossAccountRead.Condition.StringNotEquals).toEqual({ 'kms:CallerAccount': { Ref: 'AWS::AccountId' } });
   });
 
+  test('in an environment-agnostic stack a known external account is still checked against the key\'s account at deploy time', () => {
+    // The key's account is known only at deploy time: deployed into 222222222222, Principal AWS "*" with
+    // kms:CallerAccount 222222222222 would admit every principal of the key's own account.
+    const stack = dataStack({});
+    new CrossAccountKmsGrant(stack, 'Grant', { bucket: kmsBucket(stack), accounts: [WORKERS] });
+    expect(okeraStatements(keyPolicyStatements(stack)).OkeraCrossAccountRead.Condition).toEqual({
+      StringEquals: { 'kms:ViaService': { 'Fn::Join': ['', ['s3.', { Ref: 'AWS::Region' }, '.amazonaws.com']] }, 'kms:CallerAccount': WORKERS },
+      StringNotEquals: { 'kms:CallerAccount': { Ref: 'AWS::AccountId' } },
+    });
+  });
+
   test('a later grant with a deploy-time account adds the exclusion to the shared statement', () => {
     const stack = dataStack();
     const bucket = kmsBucket(stack);
@@ -296,6 +307,32 @@ describe('key policy, evaluated (iam-simulate)', () => {
     expect((await decrypt(WORKERS, WORKERS, [], VIA)).allowed).toBe(false);
     expect((await decrypt(WORKERS, WORKERS, [allowKey])).allowed).toBe(false);
     expect((await decrypt(WORKERS, '444444444444', [allowKey], VIA)).allowed).toBe(false);
+  });
+
+  /** kms:Decrypt through S3 by a role of `caller`, on a key of an environment-agnostic stack granting WORKERS, deployed into `deployedTo`. */
+  async function decryptAgnostic(deployedTo: string, caller: string, identityPolicies: any[]) {
+    const stack = dataStack({});
+    new CrossAccountKmsGrant(stack, 'Grant', { key: new kms.Key(stack, 'Key'), accounts: [WORKERS], outputs: false });
+    const template = Template.fromStack(stack).toJSON();
+    const [key] = resolveTemplates([{ stackName: 'Data', account: deployedTo, region: 'us-east-1', template }]).resources('AWS::KMS::Key');
+    const keyArn = `arn:aws:kms:us-east-1:${deployedTo}:key/1234abcd-12ab-34cd-56ef-1234567890ab`;
+    return evaluate({
+      principal: `arn:aws:iam::${caller}:role/odas-iam-role`,
+      action: 'kms:Decrypt',
+      resource: keyArn,
+      context: { 'kms:ViaService': VIA },
+      identityPolicies: identityPolicies.map((p) => JSON.parse(JSON.stringify(p).replace(KEY_ARN, keyArn))),
+      resourcePolicy: key.properties.KeyPolicy,
+    });
+  }
+
+  test('an environment-agnostic stack deployed into a granted account does not admit that account\'s principals without an IAM policy', async () => {
+    // Deployed as intended (into DATA), the worker account's role is admitted with its IAM policy.
+    expect((await decryptAgnostic(DATA, WORKERS, [allowKey])).allowed).toBe(true);
+    // Deployed into WORKERS itself, the key's own principals still need an IAM policy (the default key policy's rule).
+    const own = await decryptAgnostic(WORKERS, WORKERS, []);
+    expect({ allowed: own.allowed, why: own.explanation }).toEqual({ allowed: false, why: own.explanation });
+    expect((await decryptAgnostic(WORKERS, WORKERS, [allowKey])).allowed).toBe(true);
   });
 
   test('a deploy-time account that turns out to be the key\'s own does not admit its principals without an IAM policy', async () => {
@@ -563,10 +600,19 @@ describe('errors', () => {
       '[Data/Grant]', `account '${DATA}' is the key's own account`, 'OkeraWorkerRole.addDataBucket');
   });
 
-  test('the key\'s own account, as the same token in an environment-agnostic stack', () => {
-    const stack = dataStack({});
-    expectError(() => new CrossAccountKmsGrant(stack, 'Grant', { bucket: kmsBucket(stack), accounts: [Aws.ACCOUNT_ID] }),
-      '[Data/Grant]', 'is the key\'s own account');
+  test('the key\'s own account as Aws.ACCOUNT_ID, named readably, whether or not the stack has an account', () => {
+    for (const [name, props] of [['Agnostic', {}], ['Concrete', { env: ENV }]] as const) {
+      const stack = new Stack(new App(), name, props);
+      const bucket = kmsBucket(stack);
+      const message = expectError(() => new CrossAccountKmsGrant(stack, 'Grant', { bucket, accounts: [Aws.ACCOUNT_ID] }),
+        `[${name}/Grant]`, 'account \'AWS::AccountId\' (Aws.ACCOUNT_ID: the account the stack deploys to) is the key\'s own account', 'OkeraWorkerRole.addDataBucket');
+      expect(message).not.toContain('${Token[');
+      // The same with the environment-agnostic stack's own account, and later through addAccount.
+      expectError(() => new CrossAccountKmsGrant(stack, 'Own', { bucket, accounts: [stack.account] }), `[${name}/Own]`,
+        name === 'Agnostic' ? 'account \'AWS::AccountId\'' : `account '${DATA}'`);
+      const grant = new CrossAccountKmsGrant(stack, 'Later', { bucket, accounts: [WORKERS] });
+      expectError(() => grant.addAccount(Aws.ACCOUNT_ID), `[${name}/Later]`, 'AWS::AccountId');
+    }
   });
 
   test('a malformed role ARN, and a role of the key\'s own account', () => {

@@ -4,7 +4,8 @@ import * as iam from 'aws-cdk-lib/aws-iam';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import { Construct } from 'constructs';
-import { DataAccess, EncryptionType, IOkeraDataBucket, OkeraDataBucket } from '../src';
+import { evaluateInApp, resolveTemplates } from './util';
+import { DataAccess, EncryptionType, IOkeraDataBucket, OkeraDataBucket, OkeraWorkerRole } from '../src';
 import { DataBucketGrantee, markDataBucketGrantee } from '../src/private/grantee';
 
 const DATA = '111111111111';
@@ -227,13 +228,37 @@ describe('OkeraDataBucket upload policy', () => {
     });
   });
 
-  test('SSE_KMS_AWS_MANAGED: algorithm aws:kms, no key-id statements', () => {
+  test('SSE_KMS_AWS_MANAGED: algorithm aws:kms, and a present key id other than the aws/s3 alias (short or ARN) is denied', () => {
     const s = stack();
     new OkeraDataBucket(s, 'Bucket', { encryption: EncryptionType.SSE_KMS_AWS_MANAGED });
     const t = Template.fromStack(s);
     expect(statementBySid(t, 'DenyOtherEncryptionAlgorithm').Condition.StringNotEquals).toEqual({ [SSE]: 'aws:kms' });
-    expect(statementBySid(t, 'DenyOtherKmsKey')).toBeUndefined();
+    expect(statementBySid(t, 'DenyOtherKmsKey').Condition).toEqual({
+      StringNotEquals: { [KEY_ID]: ['alias/aws/s3', { 'Fn::Join': ['', ['arn:', { Ref: 'AWS::Partition' }, `:kms:${REGION}:${DATA}:alias/aws/s3`]] }] },
+      Null: { [KEY_ID]: 'false' },
+    });
     expect(statementBySid(t, 'DenyAwsManagedKeyUploads')).toBeUndefined();
+  });
+
+  test('SSE_KMS_AWS_MANAGED, evaluated: uploads without a key id or naming aws/s3 pass, naming another key is denied', async () => {
+    const app = new App();
+    const s = stack(app);
+    const data = new OkeraDataBucket(s, 'Bucket', { encryption: EncryptionType.SSE_KMS_AWS_MANAGED });
+    new OkeraWorkerRole(s, 'Worker', { roleName: 'odas-iam-role' }).addDataBucket(data, { access: DataAccess.READ_WRITE });
+    const resolved = resolveTemplates(s);
+    const object = `${resolved.resolveIn(s, data.bucketArn)}/a.csv`;
+    const put = (context: Record<string, string>) => evaluateInApp(resolved, {
+      principal: `arn:aws:iam::${DATA}:role/odas-iam-role`,
+      action: 's3:PutObject',
+      resource: object,
+      context: { 'aws:SecureTransport': 'true', ...context },
+    }).then((e) => e.decision);
+    expect(await put({})).toBe('Allowed');
+    expect(await put({ [SSE]: 'aws:kms' })).toBe('Allowed');
+    expect(await put({ [SSE]: 'aws:kms', [KEY_ID]: 'alias/aws/s3' })).toBe('Allowed');
+    expect(await put({ [SSE]: 'aws:kms', [KEY_ID]: `arn:aws:kms:${REGION}:${DATA}:alias/aws/s3` })).toBe('Allowed');
+    expect(await put({ [SSE]: 'aws:kms', [KEY_ID]: KEY_ARN })).toBe('ExplicitlyDenied');
+    expect(await put({ [SSE]: 'aws:kms', [KEY_ID]: `arn:aws:kms:${REGION}:${DATA}:alias/mine` })).toBe('ExplicitlyDenied');
   });
 
   test.each([EncryptionType.SSE_S3, EncryptionType.SSE_KMS, EncryptionType.SSE_KMS_AWS_MANAGED])(
@@ -292,6 +317,16 @@ describe('OkeraDataBucket validation', () => {
     const arn = KEY_ARN.replace(REGION, 'eu-west-1');
     expect(() => new OkeraDataBucket(s, 'Bucket', { encryptionKey: kms.Key.fromKeyArn(s, 'K', arn) })).toThrow(
       /\[Data\/Bucket\] KMS key 'arn:aws:kms:eu-west-1:.*' is in eu-west-1 but the bucket is in us-east-1.*Use a key in us-east-1/);
+  });
+
+  test('rejects a key of another stack in another region (its ARN is a deploy-time value)', () => {
+    const app = new App();
+    const eu = new Stack(app, 'Eu', { env: { account: DATA, region: 'eu-west-1' } });
+    const key = new kms.Key(eu, 'K');
+    expect(() => new OkeraDataBucket(stack(app), 'Bucket', { encryptionKey: key })).toThrow(
+      /^\[Data\/Bucket\] KMS key 'Eu\/K' is in eu-west-1 but the bucket is in us-east-1/);
+    const sameRegion = new Stack(app, 'Keys', { env: { account: DATA, region: REGION } });
+    expect(() => new OkeraDataBucket(stack(app, 'Data2'), 'Bucket', { encryptionKey: new kms.Key(sameRegion, 'K') })).not.toThrow();
   });
 
   test('rejects bucketKeyEnabled with SSE_S3', () => {
@@ -361,6 +396,32 @@ describe('OkeraDataBucket removal', () => {
     const s = stack(new App({ context: { [OkeraDataBucket.ALLOW_DESTROY_CONTEXT]: 'yes' } }));
     new OkeraDataBucket(s, 'Bucket', { removalPolicy: RemovalPolicy.DESTROY });
     expect(single(Template.fromStack(s), 'AWS::S3::Bucket').resource.DeletionPolicy).toBe('Retain');
+  });
+
+  test('applyRemovalPolicy(DESTROY) follows the same double opt-in, for the bucket and the key created for it', () => {
+    const s = stack();
+    new OkeraDataBucket(s, 'Bucket', { encryption: EncryptionType.SSE_KMS }).applyRemovalPolicy(RemovalPolicy.DESTROY);
+    const t = Template.fromStack(s);
+    expect(single(t, 'AWS::S3::Bucket').resource.DeletionPolicy).toBe('Retain');
+    expect(single(t, 'AWS::KMS::Key').resource.DeletionPolicy).toBe('Retain');
+    Annotations.fromStack(s).hasWarning('/Data/Bucket', Match.stringLikeRegexp('applyRemovalPolicy DESTROY .*ignored.*cdk-okera-s3-encryption:allowDestroy'));
+
+    const allowed = stack(new App({ context: { [OkeraDataBucket.ALLOW_DESTROY_CONTEXT]: true } }));
+    new OkeraDataBucket(allowed, 'Bucket', { encryption: EncryptionType.SSE_KMS }).applyRemovalPolicy(RemovalPolicy.DESTROY);
+    const destroyed = Template.fromStack(allowed);
+    expect(single(destroyed, 'AWS::S3::Bucket').resource.DeletionPolicy).toBe('Delete');
+    expect(single(destroyed, 'AWS::KMS::Key').resource.DeletionPolicy).toBe('Delete');
+  });
+
+  test('applyRemovalPolicy: SNAPSHOT is an error, RETAIN_ON_UPDATE_OR_DELETE applies, a key passed in is left alone', () => {
+    const s = stack();
+    const key = new kms.Key(s, 'Mine', { removalPolicy: RemovalPolicy.DESTROY });
+    const data = new OkeraDataBucket(s, 'Bucket', { encryptionKey: key });
+    expect(() => data.applyRemovalPolicy(RemovalPolicy.SNAPSHOT)).toThrow(/^\[Data\/Bucket\] applyRemovalPolicy SNAPSHOT is not supported by S3 buckets/);
+    data.applyRemovalPolicy(RemovalPolicy.RETAIN_ON_UPDATE_OR_DELETE);
+    const t = Template.fromStack(s);
+    expect(single(t, 'AWS::S3::Bucket').resource.DeletionPolicy).toBe('RetainExceptOnCreate');
+    expect(single(t, 'AWS::KMS::Key').resource.DeletionPolicy).toBe('Delete');
   });
 
   test('RETAIN_ON_UPDATE_OR_DELETE is passed through', () => {
@@ -542,6 +603,23 @@ describe('OkeraDataBucket grants', () => {
     const t = Template.fromStack(s);
     expect(identityStatements(t)).toContainEqual(expect.objectContaining({ Action: 's3:ListBucket', Condition: { StringLike: { 's3:prefix': expect.any(Array) } } }));
   });
+
+  test.each(['', '/', '*', '/*'])('an explicit prefix %j that means "everything" is an error, not a whole-bucket grant', (prefix) => {
+    const s = stack();
+    const b = new OkeraDataBucket(s, 'Bucket');
+    expect(() => b.grantRead(workerRole(s), prefix)).toThrow(/^\[Data\/Bucket\] prefix '.*' is empty .*Omit the prefix to grant the whole bucket/);
+  });
+
+  test.each([
+    ['home/${aws:username}', /IAM policy variable/],
+    ['sales//2024', /empty \('\/\/'\) or '\.' path segment/],
+    ['sales/./2024', /empty \('\/\/'\) or '\.' path segment/],
+    ['sales/../hr', /wildcard or '\.\.'/],
+  ])('the prefix %j is rejected', (prefix, message) => {
+    const s = stack();
+    const b = new OkeraDataBucket(s, 'Bucket');
+    expect(() => b.grantReadWrite(workerRole(s), prefix)).toThrow(message);
+  });
 });
 
 describe('OkeraDataBucket grants to an addDataBucket grantee', () => {
@@ -636,6 +714,22 @@ describe('OkeraDataBucket.fromBucketAttributes', () => {
     expect(b.encryptionKey).toBeUndefined();
     b.grantRead(workerRole(s));
     expect(actionsOf(identityStatements(Template.fromStack(s))).filter((a) => a.startsWith('kms:'))).toEqual([]);
+  });
+
+  test('bucketName and bucketArn naming different buckets is an error; agreeing ones are accepted', () => {
+    const s = stack();
+    expect(() => OkeraDataBucket.fromBucketAttributes(s, 'I', { bucketName: 'raw', bucketArn: 'arn:aws:s3:::curated', encryption: EncryptionType.SSE_S3 }))
+      .toThrow(/^\[Data\/I\] bucketName 'raw' and bucketArn 'arn:aws:s3:::curated' name different buckets/);
+    const ok = OkeraDataBucket.fromBucketAttributes(s, 'Ok', { bucketName: 'raw', bucketArn: 'arn:aws:s3:::raw', encryption: EncryptionType.SSE_S3 });
+    expect(ok.bucketName).toBe('raw');
+  });
+
+  test('region must be a region code (a deploy-time value passes)', () => {
+    const s = stack();
+    expect(() => OkeraDataBucket.fromBucketAttributes(s, 'I', { bucketName: 'raw', region: 'US East', encryption: EncryptionType.SSE_S3 }))
+      .toThrow(/^\[Data\/I\] region 'US East' is not an AWS region\. Use region codes such as 'us-east-1'/);
+    const region = new CfnParameter(s, 'Region').valueAsString;
+    expect(() => OkeraDataBucket.fromBucketAttributes(s, 'J', { bucketName: 'raw', region, encryption: EncryptionType.SSE_S3 })).not.toThrow();
   });
 
   test('a deploy-time key ARN in the same stack is accepted', () => {

@@ -1,7 +1,8 @@
 import { App, CfnParameter, Duration, Stack } from 'aws-cdk-lib';
 import { Annotations, Match, Template } from 'aws-cdk-lib/assertions';
 import * as iam from 'aws-cdk-lib/aws-iam';
-import { DataAccess, EncryptionType, IOkeraDataBucket, OkeraDataBucket, OkeraWorkerRole, OkeraWorkerRoleProps } from '../src';
+import * as s3 from 'aws-cdk-lib/aws-s3';
+import { CrossAccountKmsGrant, DataAccess, EncryptionType, IOkeraDataBucket, OkeraDataBucket, OkeraWorkerRole, OkeraWorkerRoleProps } from '../src';
 import { resolveTemplates } from './util';
 
 const ACCOUNT = '111111111111';
@@ -285,6 +286,7 @@ describe('addDataBucket', () => {
     const dataStack = new Stack(app, 'Data', { env: { account: OTHER_ACCOUNT, region: REGION } });
     const data = new OkeraDataBucket(dataStack, 'Data', { encryption: EncryptionType.SSE_S3 });
     workers.addDataBucket(data);
+    new CrossAccountKmsGrant(dataStack, 'ForWorkers', { bucket: data, accounts: [ACCOUNT] });
     const resolved = resolveTemplates([stack, dataStack]);
     const name = Object.values<any>(resolved.stack(dataStack).template.Resources).find((r) => r.Type === 'AWS::S3::Bucket').Properties.BucketName;
     expect(name).toMatch(/^data/);
@@ -301,7 +303,9 @@ describe('addDataBucket', () => {
 
     const any = setup({ anyKeyViaS3: true });
     const otherData = new Stack(any.app, 'Data', { env: { account: OTHER_ACCOUNT, region: 'eu-west-1' } });
-    any.workers.addDataBucket(new OkeraDataBucket(otherData, 'Data', { encryption: EncryptionType.SSE_KMS }));
+    const owned = new OkeraDataBucket(otherData, 'Data', { encryption: EncryptionType.SSE_KMS });
+    any.workers.addDataBucket(owned);
+    new CrossAccountKmsGrant(otherData, 'ForWorkers', { bucket: owned, accounts: [ACCOUNT] });
     expect(withAction(statements(any.stack), 'kms:Decrypt')).toEqual([{
       Effect: 'Allow', Action: 'kms:Decrypt', Resource: '*', Condition: { StringEquals: { 'kms:ViaService': 's3.eu-west-1.amazonaws.com' } },
     }]);
@@ -375,6 +379,121 @@ describe('addDataBucket', () => {
     app.synth();
     expect(() => workers.addDataBucket(bucket(stack, 'late')))
       .toThrow(/^\[Workers\/Role\] addDataBucket\(Workers\/Import-late\) was called after the role's policies were rendered.*Add buckets before synthesis\./);
+  });
+});
+
+describe('buckets of this app in another account', () => {
+  /** A role in ACCOUNT and an owned bucket in OTHER_ACCOUNT. */
+  function crossAccount(encryption: EncryptionType, props?: OkeraWorkerRoleProps) {
+    const s = setup({ roleName: 'odas-iam-role', ...props });
+    const dataStack = new Stack(s.app, 'Data', { env: { account: OTHER_ACCOUNT, region: REGION } });
+    const data = new OkeraDataBucket(dataStack, 'Data', { encryption });
+    return { ...s, dataStack, data };
+  }
+  const synth = (app: App) => () => app.synth();
+
+  test('without a CrossAccountKmsGrant: an error naming the bucket, the role\'s account and the exact grant to add', () => {
+    const { app, workers, data } = crossAccount(EncryptionType.SSE_KMS, { anyKeyViaS3: true });
+    data.grantReadWrite(workers, 'staging');
+    expect(synth(app)).toThrow(/^\[Workers\/Role\] Data bucket 'Data\/Data' is in account 222222222222 and this role in account 111111111111, but no CrossAccountKmsGrant admits .* on the bucket policy and the key policy with READ_WRITE access.*new CrossAccountKmsGrant\(<stack 'Data'>, 'OkeraWorkersReadWrite', \{ bucket: <'Data\/Data'>, accounts: \['111111111111'\], access: DataAccess\.READ_WRITE, prefixes: \['staging'\] \}\)/);
+  });
+
+  test('SSE-S3: the grant to the role\'s account (or to the role by ARN) on the bucket policy is enough', () => {
+    const byAccount = crossAccount(EncryptionType.SSE_S3);
+    byAccount.workers.addDataBucket(byAccount.data);
+    new CrossAccountKmsGrant(byAccount.dataStack, 'G', { bucket: byAccount.data, accounts: [ACCOUNT] });
+    expect(synth(byAccount.app)).not.toThrow();
+
+    const byRole = crossAccount(EncryptionType.SSE_S3);
+    byRole.workers.addDataBucket(byRole.data);
+    new CrossAccountKmsGrant(byRole.dataStack, 'G', { bucket: byRole.data, roleArns: [`arn:aws:iam::${ACCOUNT}:role/odas-iam-role`] });
+    expect(synth(byRole.app)).not.toThrow();
+
+    const otherRole = crossAccount(EncryptionType.SSE_S3);
+    otherRole.workers.addDataBucket(otherRole.data);
+    new CrossAccountKmsGrant(otherRole.dataStack, 'G', { bucket: otherRole.data, roleArns: [`arn:aws:iam::${ACCOUNT}:role/someone-else`] });
+    expect(synth(otherRole.app)).toThrow(/no CrossAccountKmsGrant admits/);
+  });
+
+  test('too little access, too narrow prefixes, another account or a bucket-policy-only grant on an SSE-KMS bucket are errors', () => {
+    const cases: [string, (c: ReturnType<typeof crossAccount>) => void][] = [
+      ['READ grant, role writes', (c) => {
+        c.workers.addDataBucket(c.data, { access: DataAccess.READ_WRITE });
+        new CrossAccountKmsGrant(c.dataStack, 'G', { bucket: c.data, accounts: [ACCOUNT] });
+      }],
+      ['grant on a prefix, role reads the whole bucket', (c) => {
+        c.workers.addDataBucket(c.data);
+        new CrossAccountKmsGrant(c.dataStack, 'G', { bucket: c.data, accounts: [ACCOUNT], prefixes: ['sales'] });
+      }],
+      ['grant to another account', (c) => {
+        c.workers.addDataBucket(c.data);
+        new CrossAccountKmsGrant(c.dataStack, 'G', { bucket: c.data, accounts: ['333333333333'] });
+      }],
+      ['key policy only', (c) => {
+        c.workers.addDataBucket(c.data);
+        new CrossAccountKmsGrant(c.dataStack, 'G', { bucket: c.data, accounts: [ACCOUNT], bucketPolicy: false });
+      }],
+    ];
+    for (const [name, arrange] of cases) {
+      const c = crossAccount(EncryptionType.SSE_KMS, { anyKeyViaS3: true });
+      arrange(c);
+      expect({ name, error: (() => { try { c.app.synth(); return undefined; } catch (e: any) { return e.message; } })() })
+        .toEqual({ name, error: expect.stringMatching(/no CrossAccountKmsGrant admits/) });
+    }
+  });
+
+  test('SSE-KMS: a READ_WRITE grant on bucket and key covers read and write, prefixes within a granted prefix pass', () => {
+    const c = crossAccount(EncryptionType.SSE_KMS, { anyKeyViaS3: true });
+    c.workers.addDataBucket(c.data, { access: DataAccess.READ_WRITE, prefixes: ['sales/2024'] });
+    c.workers.addDataBucket(c.data, { prefixes: ['sales/2023'] });
+    new CrossAccountKmsGrant(c.dataStack, 'G', { bucket: c.data, accounts: [ACCOUNT], access: DataAccess.READ_WRITE, prefixes: ['sales'] });
+    expect(synth(c.app)).not.toThrow();
+  });
+
+  test('imported buckets cannot be checked and are accepted as declared', () => {
+    const { app, stack, workers } = setup();
+    workers.addDataBucket(bucket(stack, 'other-data', EncryptionType.SSE_KMS, { keyArn: KEY_B }));
+    expect(synth(app)).not.toThrow();
+  });
+});
+
+describe('input validation', () => {
+  test('an unknown access level is a clear error (callers from other languages), for buckets and name patterns', () => {
+    const { stack, workers } = setup();
+    const data = bucket(stack, 'data');
+    expect(() => workers.addDataBucket(data, { access: 'WRITE' as any }))
+      .toThrow(/^\[Workers\/Role\] Data bucket 'Workers\/Import-data': access 'WRITE' is not a DataAccess\. Use DataAccess\.READ or DataAccess\.READ_WRITE\./);
+    expect(() => workers.addBucketNamePattern('analytics-*', { encryption: EncryptionType.SSE_S3, access: 'WRITE' as any }))
+      .toThrow(/^\[Workers\/Role\] Bucket name pattern 'analytics-\*': access 'WRITE' is not a DataAccess/);
+  });
+
+  test('an unknown encryption on a name pattern is a clear error', () => {
+    const { workers } = setup();
+    expect(() => workers.addBucketNamePattern('analytics-*', { encryption: 'aws:kms' as any }))
+      .toThrow(/^\[Workers\/Role\] Bucket name pattern 'analytics-\*' declares encryption 'aws:kms', which is not an EncryptionType\. Use SSE-S3/);
+  });
+
+  test('a plain s3.Bucket is rejected, pointing to OkeraDataBucket and fromBucketAttributes', () => {
+    const { stack, workers } = setup();
+    const plain = new s3.Bucket(stack, 'Plain');
+    expect(() => workers.addDataBucket(plain as any))
+      .toThrow(/^\[Workers\/Role\] Data bucket 'Workers\/Plain' is not an OkeraDataBucket.*Pass an OkeraDataBucket, or import the bucket with OkeraDataBucket\.fromBucketAttributes/);
+  });
+
+  test.each(['', '/', '*', 'sales//2024', 'sales/./2024', 'a/../b', 'home/${aws:username}'])('rejects the prefix %j', (prefix) => {
+    const { stack, workers } = setup();
+    expect(() => workers.addDataBucket(bucket(stack, 'data'), { prefixes: [prefix] })).toThrow(/^\[Workers\/Role\] Data bucket 'Workers\/Import-data': prefix/);
+  });
+
+  test('the same bucket imported by name and by ARN is one bucket: its two encryptions conflict, equal ones merge', () => {
+    const { stack, workers } = setup();
+    workers.addDataBucket(OkeraDataBucket.fromBucketAttributes(stack, 'ByName', { bucketName: 'data', encryption: EncryptionType.SSE_S3 }));
+    workers.addDataBucket(OkeraDataBucket.fromBucketAttributes(stack, 'ByArn', { bucketArn: 'arn:aws:s3:::data', encryption: EncryptionType.SSE_S3 }));
+    const conflicting = OkeraDataBucket.fromBucketAttributes(stack, 'ByArnKms', { bucketArn: 'arn:aws:s3:::data', encryption: EncryptionType.SSE_KMS, encryptionKeyArn: KEY_A });
+    expect(() => workers.addDataBucket(conflicting)).toThrow(/Data bucket 'Workers\/ByArnKms' was already added as 'Workers\/ByName' with encryption SSE_S3/);
+    const objects = withAction(statements(stack), 's3:GetObject');
+    expect(objects).toHaveLength(1);
+    expect(objects[0].Resource).not.toBeInstanceOf(Array);
   });
 });
 
@@ -522,6 +641,17 @@ describe('managed policies', () => {
     }
     return s;
   }
+
+  test('buckets created in this app are measured at their real bound (63-character names), not as unknown 128-character values', () => {
+    const { stack, workers } = setup({ maxManagedPolicies: 20 });
+    for (let i = 0; i < 100; i++) {
+      workers.addDataBucket(new OkeraDataBucket(stack, `B${i}`, { bucketName: `b${String(i).padStart(3, '0')}-${'n'.repeat(58)}` }));
+    }
+    const lengths = deployedDocuments(stack).map((d) => JSON.stringify(d).length);
+    // Every policy stays under the limit with the longest possible names, and is filled close to it (one bucket's worth).
+    expect(Math.max(...lengths)).toBeLessThanOrEqual(6144);
+    expect(lengths.slice(0, -1).every((l) => l > 6144 - 2 * 90)).toBe(true);
+  });
 
   test('1,000 buckets of one account need 11 policies: an error naming how many fit with the default quota of 10', () => {
     const { stack } = thousandBuckets();

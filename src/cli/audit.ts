@@ -42,6 +42,16 @@ Templates given together are checked together: a role in one template and the bu
 another are matched by bucket name or ARN. To accept a finding on one resource, add to its Metadata:
   cdk_nag: { rules_to_suppress: [ { id: Okera-<Rule>, reason: <why> } ] }
 
+Notes on stderr say what is not checked or only approximately: a Transform (e.g.
+AWS::Serverless-2016-10-31), Fn::Transform/AWS::Include, nested stacks (AWS::CloudFormation::Stack),
+unknown YAML tags, and entries of Resources without a Type are not expanded. Audit the processed
+template (aws cloudformation get-template --template-stage Processed) and nested templates too.
+
+A resource whose properties do not have the shape its type requires (e.g. "BucketEncryption": "oops",
+which CloudFormation rejects) is never dropped: a note names the file, the resource and the reason, and
+the resource is checked with its properties as written (a value of the wrong shape is not judged, so
+fix the template first). Notes do not change the exit status.
+
 Exit status: 0 no error findings, 1 at least one error finding,
              2 a template could not be read (missing, empty, not JSON/YAML, no Resources) or bad options.
 `;
@@ -76,7 +86,8 @@ export function main(argv: string[], output: Output = processOutput()): number {
   try {
     for (const file of options.files) {
       try {
-        const template = loadTemplate(app, file, readTemplate(file), workDir, options.env);
+        const readNotes: string[] = [];
+        const template = loadTemplate(app, file, readTemplate(file, readNotes), workDir, options.env, readNotes);
         template.notes.forEach((note) => output.err(`${NAME}: note: ${file}: ${note}\n`));
         loaded.push(template);
       } catch (e) {

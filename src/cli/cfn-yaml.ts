@@ -41,14 +41,19 @@ const CUSTOM_TAGS = Object.entries(FUNCTIONS).flatMap(([short, fn]) => tagsFor(s
 /**
  * Parse CloudFormation YAML into the JSON CloudFormation itself would see.
  * Map keys stay strings (an unquoted `Null:` condition operator is the key "Null", not null);
- * dates such as `2012-10-17` stay strings (YAML 1.2 core schema).
+ * dates such as `2012-10-17` stay strings (YAML 1.2 core schema). A tag that is not a CloudFormation
+ * short form (`!Foo bar`) is read as its plain value and described in `notes`.
  *
  * @throws Error with the parser's first error when the text is not YAML
  */
-export function parseCfnYaml(text: string): unknown {
+export function parseCfnYaml(text: string, notes: string[] = []): unknown {
   const doc = parseDocument(text, { customTags: CUSTOM_TAGS, stringKeys: true, prettyErrors: true });
   if (doc.errors.length > 0) {
     throw new Error(doc.errors[0].message);
+  }
+  for (const w of doc.warnings.filter((x) => x.code === 'TAG_RESOLVE_FAILED')) {
+    notes.push(`${w.message.split(':\n')[0].replace(/^Unresolved tag:?/, 'unknown YAML tag')}: not a CloudFormation function, `
+      + 'read as its plain value (the value CloudFormation would compute is not checked)');
   }
   return doc.toJS({ maxAliasCount: 1000 });
 }

@@ -19,7 +19,7 @@ export interface LoadedTemplate {
   readonly file: string;
   readonly stack: Stack;
   readonly mode: LoadMode;
-  /** Why a fallback was needed, and what was skipped. */
+  /** Why a fallback was needed, and what was skipped, not expanded or read as written. */
   readonly notes: string[];
 }
 
@@ -33,11 +33,21 @@ const INCLUDE_ID = 'Template';
  * template is included again with every resource dehydrated (its properties kept as written) and, if
  * even that fails (a broken `Conditions` or `Outputs` section), its resources are added as plain
  * `CfnResource`s (and its parameters as `CfnParameter`s). Either way every resource that has a `Type` is checked.
+ *
+ * `CfnInclude` accepts properties of the wrong shape (`"BucketEncryption": "oops"`) and only fails to
+ * render them: each such resource gets a note, and the template is included again dehydrated.
+ * Transforms, `Fn::Transform` and nested stacks are not expanded: `notes` says so. `readNotes` are
+ * notes from reading the file (unknown YAML tags).
  */
-export function loadTemplate(app: App, file: string, template: Template, workDir: string, env?: Environment): LoadedTemplate {
+export function loadTemplate(
+  app: App, file: string, template: Template, workDir: string, env?: Environment, readNotes: string[] = [],
+): LoadedTemplate {
   const id = uniqueStackId(app, file);
   const jsonFile = path.join(workDir, `${id}.json`);
-  const notes: string[] = [];
+  const notes: string[] = [...readNotes, ...unexpanded(template)];
+  Object.entries(template.Resources)
+    .filter(([, r]) => hasType(r) && (r as Record<string, unknown>).Properties !== undefined && !isMap((r as Record<string, unknown>).Properties))
+    .forEach(([r]) => notes.push(`resource '${r}': its Properties is not a map (CloudFormation rejects it); checked as if it had no properties`));
   const skipped = Object.keys(template.Resources).filter((r) => !hasType(template.Resources[r]));
   if (skipped.length > 0) {
     notes.push(`skipped ${skipped.map((r) => `'${r}'`).join(', ')}: not a resource with a Type (a language-extension macro such as Fn::ForEach is not expanded)`);
@@ -63,7 +73,15 @@ export function loadTemplate(app: App, file: string, template: Template, workDir
     const stack = new Stack(app, id, { env });
     try {
       load(stack);
-      return { file, stack, mode, notes };
+      const bad = mode === LoadMode.RAW ? [] : unrenderable(stack);
+      if (bad.length === 0) {
+        return { file, stack, mode, notes };
+      }
+      app.node.tryRemoveChild(id);
+      for (const [logicalId, reason] of bad) {
+        notes.push(`resource '${logicalId}': its properties do not have the shape its type requires (${reason}); CloudFormation rejects `
+          + 'it. Checked with its properties as written');
+      }
     } catch (e) {
       app.node.tryRemoveChild(id);
       notes.push(mode === LoadMode.INCLUDE
@@ -72,6 +90,48 @@ export function loadTemplate(app: App, file: string, template: Template, workDir
     }
   }
   throw new UnreadableTemplateError(file, `could not load it: ${notes.join('; ')}`);
+}
+
+/** The resources of the stack that cannot be rendered as CloudFormation, with the reason. */
+function unrenderable(stack: Stack): [string, string][] {
+  return stack.node.findAll().filter(CfnResource.isCfnResource).flatMap((r) => {
+    try {
+      stack.resolve((r as any)._toCloudFormation());
+      return [];
+    } catch (e) {
+      const lines = String((e as Error)?.message ?? e).split('\n').map((l) => l.trim()).filter((l) => l !== '');
+      return [[stack.resolve(r.logicalId), (lines.length > 1 ? lines.slice(1) : lines).join(' ').replace(/\.$/, '')] as [string, string]];
+    }
+  });
+}
+
+/** Notes on what the audit does not expand: template transforms, `Fn::Transform` in resources, nested stacks. */
+function unexpanded(template: Template): string[] {
+  const notes: string[] = [];
+  const transforms = template.Transform === undefined ? [] : [template.Transform].flat();
+  if (transforms.length > 0) {
+    notes.push(`Transform ${transforms.map((t) => JSON.stringify(t)).join(', ')} is not expanded: the resources and properties it `
+      + 'generates are not checked. Audit the processed template too (aws cloudformation get-template --template-stage Processed)');
+  }
+  for (const [logicalId, resource] of Object.entries(template.Resources)) {
+    if (!hasType(resource)) {
+      continue;
+    }
+    const { Type, Properties } = resource as Record<string, unknown>;
+    if (containsKey(Properties, 'Fn::Transform')) {
+      notes.push(`resource '${logicalId}': Fn::Transform (such as AWS::Include) in its properties is not expanded, so what it adds is not checked`);
+    }
+    if (Type === 'AWS::CloudFormation::Stack') {
+      notes.push(`resource '${logicalId}' is a nested stack (AWS::CloudFormation::Stack): its template is not checked; audit that template too `
+        + '(in the same run, so that buckets and roles across them are matched)');
+    }
+  }
+  return notes;
+}
+
+function containsKey(value: unknown, key: string): boolean {
+  return value !== null && typeof value === 'object'
+    && (Object.prototype.hasOwnProperty.call(value, key) || Object.values(value).some((v) => containsKey(v, key)));
 }
 
 function addRawResources(stack: Stack, template: Template): void {

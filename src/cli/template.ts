@@ -18,10 +18,11 @@ export interface Template {
  * Read a JSON or YAML CloudFormation template.
  *
  * JSON is tried first (a JSON file's syntax error is reported as such); anything else is parsed as YAML.
+ * What was read only approximately (unknown YAML tags) is described in `notes`.
  *
  * @throws UnreadableTemplateError when the file is missing, empty, not JSON/YAML, or has no `Resources` map
  */
-export function readTemplate(file: string): Template {
+export function readTemplate(file: string, notes: string[] = []): Template {
   let text: string;
   try {
     text = fs.readFileSync(file, 'utf8');
@@ -32,7 +33,7 @@ export function readTemplate(file: string): Template {
   if (text.trim() === '') {
     throw new UnreadableTemplateError(file, 'the file is empty');
   }
-  const template = parse(file, text.replace(/^\uFEFF/, ''));
+  const template = parse(file, text.replace(/^\uFEFF/, ''), notes);
   if (template === null || typeof template !== 'object' || Array.isArray(template)) {
     throw new UnreadableTemplateError(file, 'not a CloudFormation template: the document is not a map of template sections');
   }
@@ -43,12 +44,12 @@ export function readTemplate(file: string): Template {
   return template as Template;
 }
 
-function parse(file: string, text: string): unknown {
+function parse(file: string, text: string, notes: string[]): unknown {
   try {
     return JSON.parse(text);
   } catch (jsonError) {
     try {
-      return parseCfnYaml(text);
+      return parseCfnYaml(text, notes);
     } catch (yamlError) {
       throw new UnreadableTemplateError(file, /\.json$/i.test(file)
         ? `not valid JSON (${(jsonError as Error).message})`

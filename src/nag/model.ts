@@ -24,6 +24,11 @@ export class AppModel {
   }
 
   public readonly stacks: StackModel[] = [];
+  /**
+   * Elements that cannot be rendered as CloudFormation (e.g. properties of the wrong shape): they are
+   * not checked, and synthesis fails on them with the same reason; the audit command reports them.
+   */
+  public readonly unrendered: { readonly path: string; readonly reason: string }[] = [];
   private readonly byNode = new Map<CfnResource, ResourceModel>();
   private readonly memo = new Map<string, unknown>();
 
@@ -303,8 +308,10 @@ export class AppModel {
       try {
         // The element as CloudFormation JSON, exactly as synthesis renders it.
         fragment = stack.resolve((element as any)._toCloudFormation());
-      } catch {
-        continue; // an element that cannot render here is skipped, not guessed
+      } catch (e) {
+        // not guessed: recorded (synthesis reports the same error)
+        this.unrendered.push({ path: element.node.path, reason: String((e as Error)?.message ?? e).split('\n')[0] });
+        continue;
       }
       for (const [id, value] of Object.entries<any>(CfnResource.isCfnResource(element) ? fragment?.Resources ?? {} : {})) {
         const resource = { stack: model, logicalId: id, type: value?.Type, properties: value?.Properties ?? {}, node: element as CfnResource };

@@ -1,6 +1,6 @@
 import { AppModel, isComparable, ResourceModel, StackModel } from './model';
-import { conditionsOn, globMatch, hasAction, isOtherAccount, limitedToAccount, normalizeArn, principalAccount, resourceStatements, Statement, statements } from './policy-document';
-import { S3_ACTIONS } from '../private/policy';
+import { baseOperator, conditionsOn, globMatch, hasAction, isOtherAccount, limitedToAccount, normalizeArn, principalAccount, resourceStatements, Statement, statements } from './policy-document';
+import { S3_ACTIONS, s3ViaService } from '../private/policy';
 import { BucketEncryptionClassification, DataAccess, EncryptionType, SupportMatrix } from '../support-matrix';
 
 /** A bucket's default encryption under one assignment of the template's conditions. */
@@ -74,6 +74,23 @@ export function coversObjects(resource: string, bucket: BucketFacts): boolean {
   return bucket.arns.some((a) => r.startsWith(`${a}/`) || globMatch(r, `${a}/key`));
 }
 
+/** Whether a policy resource ARN names the bucket and covers some of its objects (`arn/*`, `arn/prefix/*`; not `*`). */
+export function namesObjects(resource: string, bucket: BucketFacts): boolean {
+  const r = normalizeArn(resource);
+  return bucket.arns.some((a) => r.startsWith(`${a}/`));
+}
+
+/**
+ * The access Allow statements give to the bucket's objects: READ_WRITE when they allow s3:PutObject,
+ * READ when they allow reading, else undefined. With `named`, only resources that name the bucket count.
+ */
+export function objectAccess(allows: Statement[], bucket: BucketFacts, named = false): DataAccess | undefined {
+  const covers = named ? namesObjects : coversObjects;
+  const grants = (actions: string[]) => allows.some((s) => s.effect === 'Allow' && !s.notResource
+    && actions.some((a) => hasAction(s, a)) && s.resources.some((r) => covers(r, bucket)));
+  return grants(OBJECT_WRITE_ACTIONS) ? DataAccess.READ_WRITE : grants(OBJECT_READ_ACTIONS) ? DataAccess.READ : undefined;
+}
+
 /** Whether a policy resource ARN covers every object of the bucket (`arn/*`, `*`, ...), not only a prefix. */
 export function coversAllObjects(resource: string, bucket: BucketFacts): boolean {
   const r = normalizeArn(resource);
@@ -125,9 +142,33 @@ export function otherAccountObjectGrantees(model: AppModel, bucket: BucketFacts)
   return [...grantees];
 }
 
+/** Whether some policy in the bucket's stack names a bucket that cannot be resolved (it may be this bucket's policy). */
+export function hasUnresolvedBucketPolicy(model: AppModel, bucket: ResourceModel): boolean {
+  return model.resources('AWS::S3::BucketPolicy')
+    .some((p) => p.stack === bucket.stack && model.strings(p.stack, p.properties.Bucket).some((n) => !isComparable(n)));
+}
+
+/**
+ * Whether the statement is limited by `kms:ViaService` to S3 in other regions than the bucket's
+ * (e.g. s3.eu-west-1.amazonaws.com for a us-east-1 bucket), so it never applies to the requests S3
+ * makes for that bucket. False when the bucket's region or a value is not known, or a value is not a
+ * plain `s3.<region>.amazonaws.com` (KmsViaServiceFormat judges those).
+ */
+export function viaS3InOtherRegion(s: Statement, bucket: BucketFacts): boolean {
+  const region = bucket.resource.stack.region;
+  return region !== undefined && conditionsOn(s, 'kms:ViaService').some((c) =>
+    /^String(Equals|Like)$/.test(baseOperator(c.operator)) && c.values.length > 0
+    && c.values.every((v) => S3_REGIONAL_SERVICE.test(v) && v !== s3ViaService(region)));
+}
+
+const S3_REGIONAL_SERVICE = /^s3\.[a-z]{2}(-[a-z]+)+-\d+\.amazonaws\.com(\.cn)?$/;
+
 function facts(model: AppModel, r: ResourceModel): BucketFacts {
   const names = model.strings(r.stack, { Ref: r.logicalId }).filter(isComparable);
-  const encryption = model.variants(r.properties.BucketEncryption).map((variant: any) => {
+  // Properties from an `Fn::Transform` (AWS::Include) are not expanded: the encryption is unknown, not absent
+  const transform = r.properties?.['Fn::Transform'];
+  const declared = r.properties?.BucketEncryption ?? (transform !== undefined ? { 'Fn::Transform': transform } : undefined);
+  const encryption = model.variants(declared).map((variant: any) => {
     const rule = variant?.ServerSideEncryptionConfiguration?.[0];
     const keyId = rule?.ServerSideEncryptionByDefault?.KMSMasterKeyID;
     const bucketKey = rule?.BucketKeyEnabled;

@@ -1,6 +1,7 @@
 import { Token } from 'aws-cdk-lib';
 import type { IAlias, IKey } from 'aws-cdk-lib/aws-kms';
 import { IConstruct } from 'constructs';
+import { DataAccess } from '../support-matrix';
 import { normalizePrefix } from './policy';
 
 /** Throw a synth-time error that names the construct path. */
@@ -74,16 +75,50 @@ export function validateOrganizationId(scope: IConstruct, value: string, what: s
   }
 }
 
-/** Validate an S3 key prefix (tokens pass): a plain prefix, a trailing `*` allowed; no wildcard inside, no `..`. */
+/**
+ * Validate an S3 key prefix given explicitly (tokens pass): a plain prefix, a trailing `*` allowed; no wildcard
+ * inside, no IAM policy variable, no empty segment (`//`), no `.` or `..` segment, and not one that normalises
+ * to nothing (`''`, `'/'`, `'*'`), which would silently widen the grant to the whole bucket.
+ */
 export function validatePrefix(scope: IConstruct, prefix: string | undefined, what: string): void {
   if (!isResolved(prefix)) {
     return;
   }
-  const p = normalizePrefix(prefix) ?? '';
+  const p = normalizePrefix(prefix);
+  if (p === undefined) {
+    fail(scope, `${what} '${prefix}' is empty once leading/trailing '/' and a trailing '*' are removed, so it would grant the whole bucket. ` +
+      'Omit the prefix to grant the whole bucket, or name one such as \'sales/2024\'.');
+  }
+  if (p.includes('${')) {
+    fail(scope, `${what} '${prefix}' contains an IAM policy variable ('\${...}'), which would make the grant depend on the caller. ` +
+      'Use a literal key prefix such as \'sales/2024\'.');
+  }
   if (/[*?]/.test(p) || p.includes('..')) {
     fail(scope, `${what} '${prefix}' contains a wildcard or '..': IAM would match more (or other) keys than intended. ` +
       'Use a plain key prefix such as \'sales/2024\' (a trailing \'*\' is allowed).');
   }
+  if (p.includes('//') || p.split('/').includes('.')) {
+    fail(scope, `${what} '${prefix}' contains an empty ('//') or '.' path segment: S3 keys are not paths, so it would not match the keys you expect. ` +
+      'Use a plain key prefix such as \'sales/2024\'.');
+  }
+}
+
+const REGION = /^[a-z]{2}(-[a-z]+)+-\d+$/;
+
+/** Validate an AWS region code such as `us-east-1` (tokens pass). */
+export function validateRegion(scope: IConstruct, value: string | undefined, what: string): void {
+  if (isResolved(value) && !REGION.test(value)) {
+    fail(scope, `${what} '${value}' is not an AWS region. Use region codes such as 'us-east-1' (kms:ViaService for S3 is s3.<region>.amazonaws.com).`);
+  }
+}
+
+/** Validate a DataAccess value (callers from other languages can pass any string); returns it or the default READ. */
+export function validateDataAccess(scope: IConstruct, value: DataAccess | undefined, what: string): DataAccess {
+  const access = value ?? DataAccess.READ;
+  if (!Object.values(DataAccess).includes(access)) {
+    fail(scope, `${what} '${access}' is not a DataAccess. Use DataAccess.READ or DataAccess.READ_WRITE.`);
+  }
+  return access;
 }
 
 /** Reject a KMS alias (`kms.Alias`, an alias ARN) or anything else that is not a key ARN, where a key is needed. */

@@ -150,3 +150,48 @@ describe('Okera-IamKmsPermissions across CDK stacks', () => {
       .toEqual(['Workers/Role/Resource']);
   });
 });
+
+describe('Okera-IamKmsPermissions: statements that look like grants but are not', () => {
+  const ENV = { account: '111111111111', region: 'us-east-1' };
+  /** The same template as `app`, in a stack whose account and region are known. */
+  function known(statements: object[]): App {
+    return include(template({
+      Key: KEY,
+      Kms: bucket('aws:kms', { key: arnOf('Key'), bucketKey: true }),
+      Role: ROLE,
+      Policy: { Type: 'AWS::IAM::Policy', Properties: { PolicyName: 'p', Roles: [{ Ref: 'Role' }], PolicyDocument: { Statement: statements } } },
+    }), { env: ENV }).app;
+  }
+  const read = allow('s3:GetObject', objectsOf('Kms'));
+  const deny = (action: string, resource: unknown, condition?: object) => ({ ...allow(action, resource, condition), Effect: 'Deny' });
+
+  test('kms:ViaService naming S3 in another region than the bucket\'s is not a grant; the bucket\'s region is', () => {
+    const elsewhere = check(IamKmsPermissions, known([read, allow('kms:Decrypt', arnOf('Key'), { StringEquals: { 'kms:ViaService': 's3.eu-west-1.amazonaws.com' } })]), 'Role');
+    expect(elsewhere.compliance).toBe(NON_COMPLIANT);
+    expect(elsewhere.message).toContain('without kms:Decrypt on that key');
+    expect(check(IamKmsPermissions, known([read, allow('kms:Decrypt', arnOf('Key'), VIA_S3)]), 'Role').compliance).toBe(COMPLIANT);
+    const both = { StringEquals: { 'kms:ViaService': ['s3.eu-west-1.amazonaws.com', 's3.us-east-1.amazonaws.com'] } };
+    expect(check(IamKmsPermissions, known([read, allow('kms:Decrypt', arnOf('Key'), both)]), 'Role').compliance).toBe(COMPLIANT);
+  });
+
+  test.each([
+    ['kms:Decrypt on "*"', deny('kms:Decrypt', '*')],
+    ['kms:* on the key', deny('kms:*', arnOf('Key'))],
+  ])('an unconditional Deny of %s cancels the Allow', (_, statement) => {
+    expect(check(IamKmsPermissions, known([read, allow('kms:Decrypt', arnOf('Key'), VIA_S3), statement]), 'Role').compliance).toBe(NON_COMPLIANT);
+  });
+
+  test('a Deny that is conditional, or on another key, does not cancel it', () => {
+    const conditional = deny('kms:Decrypt', '*', { StringNotEquals: { 'kms:ViaService': 's3.us-east-1.amazonaws.com' } });
+    expect(check(IamKmsPermissions, known([read, allow('kms:Decrypt', arnOf('Key'), VIA_S3), conditional]), 'Role').compliance).toBe(COMPLIANT);
+    const other = deny('kms:Decrypt', 'arn:aws:kms:us-east-1:111111111111:key/other');
+    expect(check(IamKmsPermissions, known([read, allow('kms:Decrypt', '*', VIA_S3), other]), 'Role').compliance).toBe(COMPLIANT);
+  });
+
+  test('a literal key ARN of another region or account than the app\'s key (both known) is not that key', () => {
+    const id = '1234abcd-12ab-34cd-56ef-1234567890ab';
+    expect(check(IamKmsPermissions, known([read, allow('kms:Decrypt', `arn:aws:kms:eu-west-1:111111111111:key/${id}`)]), 'Role').compliance).toBe(NON_COMPLIANT);
+    expect(check(IamKmsPermissions, known([read, allow('kms:Decrypt', `arn:aws:kms:us-east-1:999999999999:key/${id}`)]), 'Role').compliance).toBe(NON_COMPLIANT);
+    expect(check(IamKmsPermissions, known([read, allow('kms:Decrypt', `arn:aws:kms:us-east-1:111111111111:key/${id}`)]), 'Role').compliance).toBe(COMPLIANT);
+  });
+});

@@ -91,3 +91,11 @@ test('display turns placeholders into ${Name}', () => {
   expect(display('arn:aws:iam::{{Param:Data/Stack/AccountIdSource}}:root in {{AWS::Region}} {{Ref:S/Key}} {{?}}'))
     .toEqual('arn:aws:iam::${AccountIdSource}:root in ${AWS::Region} ${Key} ?');
 });
+
+describe('AppModel: elements that cannot render', () => {
+  test('are recorded with their path and reason, not silently skipped', () => {
+    const { m } = model({ B: { Type: 'AWS::S3::Bucket', Properties: { BucketEncryption: 'oops' } }, Ok: { Type: 'AWS::S3::Bucket' } });
+    expect(m.unrendered).toEqual([{ path: 'Stack/Template/B', reason: expect.stringContaining('Supplied properties not correct for "CfnBucketProps"') }]);
+    expect(m.resources('AWS::S3::Bucket').map((r) => r.logicalId)).toEqual(['Ok']);
+  });
+});

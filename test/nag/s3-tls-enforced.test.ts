@@ -121,3 +121,19 @@ describe('Okera-S3TlsEnforced', () => {
     expect(check(S3TlsEnforced, app, 'B').compliance).toBe(NOT_APPLICABLE);
   });
 });
+
+describe('Okera-S3TlsEnforced: a TLS deny narrowed by another condition', () => {
+  test('an extra condition (aws:PrincipalAccount) makes the deny partial: non-compliant, naming the condition', () => {
+    const narrowed = { ...tlsDeny([arnOf('B'), objectsOf('B')]), Condition: { Bool: { 'aws:SecureTransport': 'false' }, StringEquals: { 'aws:PrincipalAccount': '999999999999' } } };
+    const { app } = include(template({ B: bucket('AES256'), P: bucketPolicy('B', [narrowed]) }));
+    const result = check(S3TlsEnforced, app, 'B');
+    expect(result.compliance).toBe(NON_COMPLIANT);
+    expect(result.message).toContain('denies requests without TLS only when StringEquals aws:PrincipalAccount 999999999999 also holds');
+  });
+
+  test('the same deny next to an unconditional one is compliant', () => {
+    const narrowed = { ...tlsDeny([arnOf('B'), objectsOf('B')]), Condition: { Bool: { 'aws:SecureTransport': 'false' }, StringEquals: { 'aws:PrincipalAccount': '999999999999' } } };
+    const { app } = include(template({ B: bucket('AES256'), P: bucketPolicy('B', [narrowed, tlsDeny([arnOf('B'), objectsOf('B')])]) }));
+    expect(check(S3TlsEnforced, app, 'B').compliance).toBe(COMPLIANT);
+  });
+});

@@ -6,7 +6,7 @@ import { KeyReference, keyReference, keyResource } from '../keys';
 import { AppModel, describe, isLiteral, ResourceModel } from '../model';
 import { globMatch, hasAction, normalizeArn, PRINCIPAL_TYPES, resourceStatements, Statement } from '../policy-document';
 import { COMPLIANT, nonCompliant, NOT_APPLICABLE, OkeraRule } from '../rule';
-import { buckets, coversObjects, OBJECT_READ_ACTIONS, OBJECT_WRITE_ACTIONS } from '../s3';
+import { BucketFacts, buckets, objectAccess, viaS3InOtherRegion } from '../s3';
 
 /**
  * A principal that reads objects of an SSE-KMS bucket of the app needs kms:Decrypt on its key; one
@@ -38,21 +38,21 @@ export const IamKmsPermissions: OkeraRule = {
       }
       allows = resourceStatements(model, resource);
     }
+    // an unconditional Deny cancels any Allow of the same principal
+    const denies = allows.filter((s) => s.effect === 'Deny' && !s.notResource && s.conditions.length === 0);
     allows = allows.filter((s) => s.effect === 'Allow' && !s.notResource);
 
     const problems: string[] = [];
     let relevant = false;
     for (const bucket of buckets(model)) {
       const keyIds = [...new Set(bucket.encryption.filter((v) => v.classification.type === EncryptionType.SSE_KMS).flatMap((v) => v.keyIds))];
-      const grants = (actions: string[]) =>
-        allows.some((s) => actions.some((a) => hasAction(s, a)) && s.resources.some((r) => coversObjects(r, bucket)));
-      const access = grants(OBJECT_WRITE_ACTIONS) ? DataAccess.READ_WRITE : grants(OBJECT_READ_ACTIONS) ? DataAccess.READ : undefined;
+      const access = objectAccess(allows, bucket);
       if (access === undefined || keyIds.length === 0) {
         continue;
       }
       relevant = true;
       for (const keyId of keyIds) {
-        const missing = KMS_ACTIONS[access].filter((action) => !mayAllowOnKey(model, allows, action.replace(/\*$/, ''), keyId, bucket.resource, principal));
+        const missing = KMS_ACTIONS[access].filter((action) => !mayAllowOnKey(model, allows, denies, action.replace(/\*$/, ''), keyId, bucket, principal));
         if (missing.length > 0) {
           const key = keyResource(model, keyId);
           problems.push(`${access === DataAccess.READ ? 'reads' : 'writes'} objects of ${describe(bucket.resource)} (SSE-KMS with `
@@ -78,12 +78,15 @@ export const IamKmsPermissions: OkeraRule = {
 /**
  * Whether some Allow statement may grant the action on the key: `*`, a matching ARN or wildcard, the
  * same key of the app, or a value that cannot be told apart from it (a literal ARN against a key whose
- * ARN is only known at deploy time). Alias and malformed references are left to other rules. For a
- * principal, the key's own policy naming it counts too.
+ * ARN is only known at deploy time, unless its region or account differs). Alias and malformed
+ * references are left to other rules. For a principal, the key's own policy naming it counts too.
+ * A statement limited by kms:ViaService to S3 in another region than the bucket's does not count, and
+ * an unconditional Deny of the action on `*` or the key cancels every Allow.
  */
 function mayAllowOnKey(
-  model: AppModel, allows: Statement[], action: string, keyId: string, bucket: ResourceModel, principal?: ResourceModel,
+  model: AppModel, allows: Statement[], denies: Statement[], action: string, keyId: string, facts: BucketFacts, principal?: ResourceModel,
 ): boolean {
+  const bucket = facts.resource;
   const kind = keyReference(model, keyId);
   if (kind !== KeyReference.KEY_ARN && kind !== KeyReference.KEY_ID && kind !== KeyReference.UNKNOWN) {
     return true;
@@ -98,18 +101,31 @@ function mayAllowOnKey(
       return true;
     }
     const service = /^arn:[^:]*:([^:]*):/.exec(r)?.[1];
-    if (keyResource(model, r) || (isLiteral(r) && forms.every(isLiteral)) || (service !== undefined && /^[a-z0-9-]+$/.test(service) && service !== 'kms')) {
-      return false; // another key of the app, two different literal ARNs, or another service's ARN
+    if (keyResource(model, r) || (isLiteral(r) && forms.every(isLiteral)) || (service !== undefined && /^[a-z0-9-]+$/.test(service) && service !== 'kms')
+      || (isLiteral(r) && forms.every((f) => otherRegionOrAccount(r, f)))) {
+      return false; // another key of the app, two different literal ARNs, another service's ARN, or a key of another region/account
     }
     return true; // cannot be told apart at synth time
   };
-  if (allows.some((s) => hasAction(s, action) && s.resources.some(matches))) {
+  const denied = (r: string) => r === '*' || forms.some((f) => globMatch(normalizeArn(r), normalizeArn(f)));
+  if (denies.some((s) => hasAction(s, action) && s.resources.some(denied))) {
+    return false;
+  }
+  const usable = (s: Statement) => hasAction(s, action) && !viaS3InOtherRegion(s, facts);
+  if (allows.some((s) => usable(s) && s.resources.some(matches))) {
     return true;
   }
   if (key && principal) {
     const arns = model.strings(principal.stack, { 'Fn::GetAtt': [principal.logicalId, 'Arn'] });
     return resourceStatements(model, key)
-      .some((s) => s.effect === 'Allow' && hasAction(s, action) && (s.principal?.any || s.principal?.aws.some((p) => arns.includes(p))));
+      .some((s) => s.effect === 'Allow' && usable(s) && (s.principal?.any || s.principal?.aws.some((p) => arns.includes(p))));
   }
   return false;
+}
+
+/** Whether a literal key ARN names another region or account than a key ARN form whose region and account are literal. */
+function otherRegionOrAccount(literal: string, form: string): boolean {
+  const where = (arn: string) => /^arn:[^:]*:kms:([^:]*):([^:]*):/.exec(normalizeArn(arn))?.slice(1);
+  const [a, b] = [where(literal), where(form)];
+  return a !== undefined && b !== undefined && b.every(isLiteral) && !/[*?]/.test(a.join('')) && (a[0] !== b[0] || a[1] !== b[1]);
 }

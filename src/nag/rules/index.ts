@@ -1,3 +1,4 @@
+import { IamCrossAccountAccess } from './iam-cross-account-access';
 import { IamInlinePolicySize } from './iam-inline-policy-size';
 import { IamKmsPermissions } from './iam-kms-permissions';
 import { IamManagedPolicySize } from './iam-managed-policy-size';
@@ -44,4 +45,5 @@ export const RULES: OkeraRule[] = [
   KmsKeyRotation,
   S3BucketKeyEnabled,
   KmsCrossAccountWriteOnly,
+  IamCrossAccountAccess,
 ];

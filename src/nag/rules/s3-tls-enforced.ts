@@ -1,8 +1,8 @@
 import { NagMessageLevel } from 'cdk-nag';
-import { AppModel, describe, isComparable, isLiteral, ResourceModel } from '../model';
+import { describe, isComparable, isLiteral } from '../model';
 import { baseOperator, conditionsOn, hasAction, isFalse, Statement } from '../policy-document';
 import { COMPLIANT, nonCompliant, NOT_APPLICABLE, OkeraRule } from '../rule';
-import { BucketFacts, bucketFacts, bucketPolicyVariants, coversAllObjects, coversBucket } from '../s3';
+import { BucketFacts, bucketFacts, bucketPolicyVariants, coversAllObjects, coversBucket, hasUnresolvedBucketPolicy } from '../s3';
 
 /**
  * The bucket policy must deny requests without TLS (`aws:SecureTransport` false) on the bucket ARN
@@ -18,7 +18,8 @@ export const S3TlsEnforced: OkeraRule = {
     + 'Action s3:*, Resource [bucket ARN, bucket ARN/*], Condition Bool aws:SecureTransport false (aws-cdk-lib: enforceSSL: true).',
   check(resource, model) {
     const bucket = bucketFacts(model, resource);
-    const coverage = bucketPolicyVariants(model, bucket).map((statements) => tlsCoverage(statements.filter(isTlsDeny), bucket));
+    const variants = bucketPolicyVariants(model, bucket);
+    const coverage = variants.map((statements) => tlsCoverage(statements.filter((s) => isTlsDeny(s) && !extraConditions(s)), bucket));
     const bad = coverage.find((c) => c !== Coverage.FULL && c !== Coverage.UNKNOWN);
     if (coverage.every((c) => c === Coverage.FULL)) {
       return COMPLIANT;
@@ -29,6 +30,11 @@ export const S3TlsEnforced: OkeraRule = {
     const when = coverage.includes(Coverage.FULL) ? ' under some template conditions' : '';
     const fix = `Fix: deny Action s3:* for Principal "*" on Resource [${arn(bucket)}, ${arn(bucket)}/*] when Bool aws:SecureTransport is false `
       + '(aws-cdk-lib: enforceSSL: true).';
+    const partial = variants.flatMap((statements) => statements.filter((s) => isTlsDeny(s) && extraConditions(s)));
+    if (partial.length > 0) {
+      return nonCompliant(`${describe(resource)} denies requests without TLS only when ${extraConditions(partial[0])} also holds${when}: `
+        + `every other request is still accepted over plain HTTP. A TLS deny must carry no condition but aws:SecureTransport. ${fix}`);
+    }
     switch (bad) {
       case Coverage.OBJECTS:
         return nonCompliant(`${describe(resource)} denies non-TLS requests on its objects only${when}: bucket-level actions such as `
@@ -58,9 +64,10 @@ function isTlsDeny(s: Statement): boolean {
     && conditionsOn(s, 'aws:SecureTransport').some((c) => baseOperator(c.operator) === 'Bool' && c.values.some(isFalse));
 }
 
-function hasUnresolvedBucketPolicy(model: AppModel, bucket: ResourceModel): boolean {
-  return model.resources('AWS::S3::BucketPolicy')
-    .some((p) => p.stack === bucket.stack && model.strings(p.stack, p.properties.Bucket).some((n) => !isComparable(n)));
+/** The statement's conditions other than aws:SecureTransport, as text (undefined when there are none): they narrow the deny. */
+function extraConditions(s: Statement): string | undefined {
+  const extra = s.conditions.filter((c) => c.key.toLowerCase() !== 'aws:securetransport');
+  return extra.length === 0 ? undefined : extra.map((c) => `${c.operator} ${c.key} ${c.values.join(', ')}`).join(' and ');
 }
 
 function arn(bucket: BucketFacts): string {
