@@ -123,8 +123,8 @@ class OkeraWorkerStack extends Stack {
         .map((objects) => `AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:s3:::${objects}]`),
       'AwsSolutions-IAM5[Action::kms:GenerateDataKey*]',
     ];
-    for (const id of wildcards) {
-      workers.node.addMetadata(Validations.ACKNOWLEDGED_RULES_METADATA_KEY, { [id]: reason });
+    for (const ruleId of wildcards) {
+      workers.node.addMetadata(Validations.ACKNOWLEDGED_RULES_METADATA_KEY, { [ruleId]: reason });
     }
   }
 }
