@@ -6,9 +6,9 @@ import { Construct, DependencyGroup, IConstruct } from 'constructs';
 import { asDataBucketGrantee } from './private/grantee';
 import { kmsViaS3Statement, s3Statements } from './private/policy';
 import {
-  fail, isResolved, parseKeyArn, validateAccountId, validateKeyArn, validateKeyNotAlias, validatePrefix, validateRegion,
+  fail, isAwsManagedKeyReference, isResolved, parseKeyArn, validateAccountId, validateKeyArn, validateKeyNotAlias, validatePrefix, validateRegion,
 } from './private/validation';
-import { DataAccess, EncryptionType, isAwsManagedKeyReference, OkeraSupport, SupportMatrix } from './support-matrix';
+import { DataAccess, EncryptionType, OkeraSupport, SupportMatrix } from './support-matrix';
 
 /**
  * A bucket whose encryption Okera can read, created with `OkeraDataBucket` or imported

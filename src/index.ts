@@ -1,5 +1,6 @@
 export * from './support-matrix';
 export * from './data-bucket';
-export * from './cross-account-kms-grant';
+export { CrossAccountKmsGrant } from './cross-account-kms-grant';
+export type { CrossAccountKmsGrantProps } from './cross-account-kms-grant';
 export * from './nag';
 export * from './worker-role';

@@ -1,3 +1,5 @@
+import { isAwsManagedKeyReference } from './private/validation';
+
 /**
  * Every way S3 data can be encrypted, as far as Okera is concerned.
  *
@@ -316,10 +318,6 @@ function typeForAlgorithm(algorithm: string, keyId: unknown): EncryptionType | u
   }
 }
 
-/** `alias/aws/s3`, or an alias ARN ending in it. */
-export function isAwsManagedKeyReference(keyId: unknown): boolean {
-  return typeof keyId === 'string' && /(^|:)alias\/aws\/s3$/.test(keyId);
-}
 
 function classifySseCBlocking(blocked: any): SseCBlocking {
   const types = blocked?.EncryptionType;

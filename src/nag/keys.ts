@@ -1,5 +1,5 @@
 import { AppModel, isComparable, ResourceModel } from './model';
-import { isAwsManagedKeyReference } from '../support-matrix';
+import { isAwsManagedKeyReference } from '../private/validation';
 
 /** What a KMS key reference (a bucket's `KMSMasterKeyID`, a policy `Resource`) is. */
 export enum KeyReference {
