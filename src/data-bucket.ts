@@ -3,10 +3,11 @@ import * as iam from 'aws-cdk-lib/aws-iam';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import { Construct, DependencyGroup, IConstruct } from 'constructs';
+import { isAwsManagedKeyReference } from './private/aws-managed-key';
 import { asDataBucketGrantee } from './private/grantee';
 import { kmsViaS3Statement, s3Statements } from './private/policy';
 import {
-  fail, isAwsManagedKeyReference, isResolved, parseKeyArn, validateAccountId, validateKeyArn, validateKeyNotAlias, validatePrefix, validateRegion,
+  fail, isResolved, parseKeyArn, validateAccountId, validateKeyArn, validateKeyNotAlias, validatePrefix, validateRegion,
 } from './private/validation';
 import { DataAccess, EncryptionType, OkeraSupport, SupportMatrix } from './support-matrix';
 

@@ -1,5 +1,5 @@
 import { AppModel, isComparable, ResourceModel } from './model';
-import { isAwsManagedKeyReference } from '../private/validation';
+import { isAwsManagedKeyReference } from '../private/aws-managed-key';
 
 /** What a KMS key reference (a bucket's `KMSMasterKeyID`, a policy `Resource`) is. */
 export enum KeyReference {

@@ -130,8 +130,3 @@ export function validateKeyNotAlias(scope: IConstruct, key: IKey, what: string):
   }
   validateKeyArn(scope, key.keyArn, what);
 }
-
-/** `alias/aws/s3`, or an alias ARN ending in it. */
-export function isAwsManagedKeyReference(keyId: unknown): boolean {
-  return typeof keyId === 'string' && /(^|:)alias\/aws\/s3$/.test(keyId);
-}
