@@ -504,12 +504,27 @@ function grantDataAccess(target: IOkeraDataBucket, grantee: iam.IGrantable, acce
 
 /** The aws/s3 key policy only admits principals of the bucket's account, and cannot be changed. */
 function assertSameAccountForAwsManagedKey(target: IOkeraDataBucket, grantee: iam.IGrantable): void {
-  const account = grantee.grantPrincipal.principalAccount;
-  if (account !== undefined && Token.compareStrings(target.env.account, account) === TokenComparison.DIFFERENT) {
+  const account = principalAccountOf(grantee.grantPrincipal);
+  const comparison = account === undefined ? undefined : Token.compareStrings(target.env.account, account);
+  if (comparison === TokenComparison.DIFFERENT) {
     fail(target, `the bucket is encrypted with the AWS managed aws/s3 key, which cannot be used from account ${account} ` +
       `(the bucket is in ${target.env.account}): its key policy cannot be edited. Encrypt the bucket with EncryptionType.SSE_KMS ` +
-      'and a customer managed key to share it across accounts.');
+      'and a customer managed key, or with EncryptionType.SSE_S3, to share it across accounts.');
   }
+  if (comparison !== TokenComparison.SAME) {
+    Annotations.of(target).addWarningV2('cdk-okera-s3-encryption:awsManagedKeyAccountUnknown',
+      `the bucket uses the AWS managed aws/s3 key, which only works in the bucket's own account; the accounts of the bucket and of ${grantee.grantPrincipal} ` +
+      'are not both known, so this could not be checked.');
+  }
+}
+
+/** The principal's account: CDK's, or the account of a literal IAM ARN (CDK leaves it unset for ArnPrincipal). */
+function principalAccountOf(principal: iam.IPrincipal): string | undefined {
+  if (principal.principalAccount !== undefined) {
+    return principal.principalAccount;
+  }
+  const arn = (principal as { arn?: unknown }).arn;
+  return typeof arn === 'string' && isResolved(arn) ? /^arn:[^:]+:iam::(\d{12}):/.exec(arn)?.[1] : undefined;
 }
 
 /**
