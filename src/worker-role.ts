@@ -1,6 +1,7 @@
 import { Annotations, Arn, ArnFormat, AspectPriority, Aspects, Duration, IAspect, PhysicalName, Stack, Token, TokenComparison } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as kms from 'aws-cdk-lib/aws-kms';
+import * as s3 from 'aws-cdk-lib/aws-s3';
 import { Construct, IConstruct } from 'constructs';
 import { crossAccountGrantsOn } from './cross-account-kms-grant';
 import { IOkeraDataBucket, OkeraDataBucket } from './data-bucket';
@@ -483,7 +484,7 @@ export class OkeraWorkerRole extends Construct implements iam.IGrantable {
       return;
     }
     for (const access of ACCESS_LEVELS) {
-      const level = collectLevel(access, grants, [...this.patterns.values()]);
+      const level = collectLevel(access, grants, [...this.patterns.values()], Stack.of(this).partition);
       if (level.any && this.kmsRegions(level).length === 0) {
         fail(this, `anyKeyViaS3 needs the region of the buckets for kms:ViaService, but the ${access} grants are only name patterns. ` +
           'Set anyKeyRegions, e.g. anyKeyRegions: [\'us-east-1\'].');
@@ -498,7 +499,7 @@ export class OkeraWorkerRole extends Construct implements iam.IGrantable {
   /** The statements for these buckets (and all name patterns), packed into policy documents. */
   private pack(grants: BucketGrant[]): iam.PolicyStatement[][] {
     const parts: StatementPart[] = [];
-    const levels = ACCESS_LEVELS.map((access) => collectLevel(access, grants, [...this.patterns.values()]));
+    const levels = ACCESS_LEVELS.map((access) => collectLevel(access, grants, [...this.patterns.values()], Stack.of(this).partition));
     const [read, readWrite] = levels;
     readWrite.keys.forEach((_, key) => read.keys.delete(key));
     levels.forEach((level, i) => {
@@ -535,7 +536,7 @@ interface Level {
   readonly regions: string[];
 }
 
-function collectLevel(access: DataAccess, grants: BucketGrant[], patterns: PatternGrant[]): Level {
+function collectLevel(access: DataAccess, grants: BucketGrant[], patterns: PatternGrant[], partition: string): Level {
   const level: Level = { any: false, s3: [], keys: new Map(), regions: [] };
   const addKey = (keyArn: string, region: string) => {
     level.keys.set(keyArn, unique([...level.keys.get(keyArn) ?? [], region]));
@@ -546,7 +547,7 @@ function collectLevel(access: DataAccess, grants: BucketGrant[], patterns: Patte
     if (prefixes.length === 0) {
       continue;
     }
-    level.s3.push(...s3Statements(grant.bucket.bucketArn, access, prefixes));
+    level.s3.push(...s3Statements(policyBucketArn(grant.bucket, partition), access, prefixes));
     level.regions.push(grant.bucket.env.region);
     if (grant.keyArn !== undefined) {
       addKey(grant.keyArn, grant.bucket.env.region);
@@ -557,6 +558,17 @@ function collectLevel(access: DataAccess, grants: BucketGrant[], patterns: Patte
     pattern.keyArns.forEach((k) => addKey(k, keyRegion(k)));
   }
   return { ...level, any: level.s3.length > 0 };
+}
+
+/**
+ * The ARN the role's policies name a bucket by. A deploy-time ARN (e.g. a bucket of this app) is rebuilt from
+ * the bucket's name when that is known at synth time: its size is then exact, and the role's stack does not
+ * import it from the bucket's stack.
+ */
+function policyBucketArn(bucket: IOkeraDataBucket, partition: string): string {
+  // An owned bucket's `bucketName` is a `Ref` even when named; its resource holds the literal name.
+  const name = bucket instanceof OkeraDataBucket ? (bucket.bucket.node.defaultChild as s3.CfnBucket).bucketName : bucket.bucketName;
+  return !isResolved(bucket.bucketArn) && name !== undefined && isResolved(name) ? `arn:${partition}:s3:::${name}` : bucket.bucketArn;
 }
 
 /** Prefixes per access level once merged: read-write wins, and a prefix inside another (or the whole bucket) is dropped. */

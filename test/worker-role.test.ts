@@ -281,6 +281,17 @@ describe('addDataBucket', () => {
     expect(workers.managedPolicies).toHaveLength(1);
   });
 
+  test('a named bucket of another stack is written by its name: no cross-stack reference, the ARN it deploys with', () => {
+    const { app, stack, workers } = setup();
+    const dataStack = new Stack(app, 'Data', { env: { account: ACCOUNT, region: REGION } });
+    workers.addDataBucket(new OkeraDataBucket(dataStack, 'Data', { bucketName: 'sales-data', encryption: EncryptionType.SSE_S3 }));
+    const all = JSON.stringify(statements(stack));
+    expect(all).not.toMatch(/ImportValue|GetStackOutput|GetAtt/);
+    expect(Template.fromStack(dataStack).toJSON().Outputs).toBeUndefined();
+    const [doc] = deployedDocuments(stack);
+    expect(doc.Statement.map((s: any) => s.Resource)).toEqual(['arn:aws:s3:::sales-data', 'arn:aws:s3:::sales-data/*']);
+  });
+
   test('a bucket of another account created in this app is named by its generated physical name', () => {
     const { app, stack, workers } = setup();
     const dataStack = new Stack(app, 'Data', { env: { account: OTHER_ACCOUNT, region: REGION } });
