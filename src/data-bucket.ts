@@ -7,7 +7,7 @@ import { isAwsManagedKeyReference } from './private/aws-managed-key';
 import { asDataBucketGrantee } from './private/grantee';
 import { kmsViaS3Statement, s3Statements } from './private/policy';
 import {
-  fail, isResolved, parseKeyArn, validateAccountId, validateKeyArn, validateKeyNotAlias, validatePrefix, validateRegion,
+  assertAwsManagedKeyAccount, fail, isResolved, parseKeyArn, validateAccountId, validateKeyArn, validateKeyNotAlias, validatePrefix, validateRegion,
 } from './private/validation';
 import { DataAccess, EncryptionType, OkeraSupport, SupportMatrix } from './support-matrix';
 
@@ -488,7 +488,7 @@ function grantDataAccess(target: IOkeraDataBucket, grantee: iam.IGrantable, acce
   }
 
   if (target.encryptionType === EncryptionType.SSE_KMS_AWS_MANAGED) {
-    assertSameAccountForAwsManagedKey(target, grantee);
+    assertAwsManagedKeyAccount(target, 'The bucket', target.env.account, 'the grantee', principalAccountOf(grantee.grantPrincipal));
   }
   if (keyArn !== undefined) {
     assertKeyArnUsableBy(target, grantee, keyArn);
@@ -500,22 +500,6 @@ function grantDataAccess(target: IOkeraDataBucket, grantee: iam.IGrantable, acce
     grant = grant.combine(keyGrant);
   }
   return grant;
-}
-
-/** The aws/s3 key policy only admits principals of the bucket's account, and cannot be changed. */
-function assertSameAccountForAwsManagedKey(target: IOkeraDataBucket, grantee: iam.IGrantable): void {
-  const account = principalAccountOf(grantee.grantPrincipal);
-  const comparison = account === undefined ? undefined : Token.compareStrings(target.env.account, account);
-  if (comparison === TokenComparison.DIFFERENT) {
-    fail(target, `the bucket is encrypted with the AWS managed aws/s3 key, which cannot be used from account ${account} ` +
-      `(the bucket is in ${target.env.account}): its key policy cannot be edited. Encrypt the bucket with EncryptionType.SSE_KMS ` +
-      'and a customer managed key, or with EncryptionType.SSE_S3, to share it across accounts.');
-  }
-  if (comparison !== TokenComparison.SAME) {
-    Annotations.of(target).addWarningV2('cdk-okera-s3-encryption:awsManagedKeyAccountUnknown',
-      `the bucket uses the AWS managed aws/s3 key, which only works in the bucket's own account; the accounts of the bucket and of ${grantee.grantPrincipal} ` +
-      'are not both known, so this could not be checked.');
-  }
 }
 
 /** The principal's account: CDK's, or the account of a literal IAM ARN (CDK leaves it unset for ArnPrincipal). */

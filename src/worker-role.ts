@@ -8,7 +8,7 @@ import { IOkeraDataBucket, OkeraDataBucket } from './data-bucket';
 import { markDataBucketGrantee } from './private/grantee';
 import { kmsViaS3Statement, normalizePrefix, s3Statements, unique } from './private/policy';
 import { deployedJson } from './private/policy-size';
-import { fail, isResolved, parseKeyArn, validateDataAccess, validateKeyArn, validatePrefix, validateRegion } from './private/validation';
+import { assertAwsManagedKeyAccount, fail, isResolved, parseKeyArn, validateDataAccess, validateKeyArn, validatePrefix, validateRegion } from './private/validation';
 import { DataAccess, EncryptionType, SupportMatrix } from './support-matrix';
 
 /** Properties of an `OkeraWorkerRole`. */
@@ -236,7 +236,8 @@ export class OkeraWorkerRole extends Construct implements iam.IGrantable {
    * Give the workers access to a data bucket: S3 list and read (and write), and for SSE_KMS the KMS
    * actions on the bucket's key ARN via S3 in the bucket's region. Adding a bucket again merges the
    * grants: prefixes add up, and read-write wins over read for the same prefix. The same bucket imported by
-   * name and by ARN counts as one bucket.
+   * name and by ARN counts as one bucket. A bucket of this app with a literal `bucketName` is named by
+   * `arn:<partition>:s3:::<name>`, so the role's stack takes no cross-stack reference to the bucket.
    *
    * This writes only the role's own policies. For an `OkeraDataBucket` of this app in another account,
    * synthesis checks that a `CrossAccountKmsGrant` admits the role's account (or the role, or an
@@ -336,16 +337,7 @@ export class OkeraWorkerRole extends Construct implements iam.IGrantable {
     assertSupported(this, what, bucket.encryptionType);
     const stack = Stack.of(this);
     if (bucket.encryptionType === EncryptionType.SSE_KMS_AWS_MANAGED) {
-      const comparison = Token.compareStrings(bucket.env.account, stack.account);
-      if (comparison === TokenComparison.DIFFERENT) {
-        fail(this, `${what} is encrypted with the AWS managed aws/s3 key of account ${bucket.env.account}; this role is in account ${stack.account}. ` +
-          'The aws/s3 key policy cannot be edited, so it cannot be shared across accounts. Re-encrypt the bucket with a customer managed key ' +
-          '(EncryptionType.SSE_KMS) or SSE-S3.');
-      }
-      if (comparison === TokenComparison.ONE_UNRESOLVED) {
-        Annotations.of(this).addWarningV2('cdk-okera-s3-encryption:awsManagedKeyAccountUnknown',
-          `${what} uses the AWS managed aws/s3 key, which only works in the bucket's own account; the accounts of the bucket and the role are not both known, so this could not be checked.`);
-      }
+      assertAwsManagedKeyAccount(this, what, bucket.env.account, 'this role', stack.account);
     }
     if (bucket.encryptionType !== EncryptionType.SSE_KMS) {
       return undefined;

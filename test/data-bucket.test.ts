@@ -499,7 +499,7 @@ describe('OkeraDataBucket grants', () => {
     const s = stack();
     const b = new OkeraDataBucket(s, 'Bucket', { encryption: EncryptionType.SSE_KMS_AWS_MANAGED });
     expect(() => b.grantRead(new iam.AccountPrincipal(WORKERS))).toThrow(
-      /\[Data\/Bucket\] the bucket is encrypted with the AWS managed aws\/s3 key, which cannot be used from account 222222222222.*EncryptionType.SSE_KMS/);
+      /^\[Data\/Bucket\] The bucket is encrypted with the AWS managed aws\/s3 key of account \d{12}, which the grantee in account 222222222222 cannot use: .*EncryptionType\.SSE_KMS/);
   });
 
   test('to another account (AccountPrincipal): bucket-policy statements and a key-policy statement with kms:ViaService', () => {

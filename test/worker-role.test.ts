@@ -189,13 +189,20 @@ describe('addDataBucket', () => {
   test('an aws/s3 bucket of another account is an error; an unknown account is a warning', () => {
     const { stack, workers } = setup();
     expect(() => workers.addDataBucket(bucket(stack, 'shared', EncryptionType.SSE_KMS_AWS_MANAGED, { account: OTHER_ACCOUNT })))
-      .toThrow(/^\[Workers\/Role\] Data bucket 'Workers\/Import-shared' is encrypted with the AWS managed aws\/s3 key of account 222222222222; this role is in account 111111111111\. .*cannot be shared across accounts\. Re-encrypt the bucket with a customer managed key \(EncryptionType\.SSE_KMS\) or SSE-S3\./);
+      .toThrow(/^\[Workers\/Role\] Data bucket 'Workers\/Import-shared' is encrypted with the AWS managed aws\/s3 key of account 222222222222, which this role in account 111111111111 cannot use: .*cannot be shared across accounts\. Encrypt the bucket with a customer managed key \(EncryptionType\.SSE_KMS\) or with SSE-S3 \(EncryptionType\.SSE_S3\)\.$/);
 
     const app = new App();
     const agnostic = new Stack(app, 'Agnostic');
     const role = new OkeraWorkerRole(agnostic, 'Role');
     role.addDataBucket(bucket(agnostic, 'maybe-shared', EncryptionType.SSE_KMS_AWS_MANAGED, { account: OTHER_ACCOUNT }));
     Annotations.fromStack(agnostic).hasWarning('/Agnostic/Role', Match.stringLikeRegexp('aws/s3 key.*could not be checked'));
+
+    // Two accounts known only at deploy time (here the bucket's is a parameter) cannot be compared either.
+    const app2 = new App();
+    const agnostic2 = new Stack(app2, 'Agnostic');
+    const account = new CfnParameter(agnostic2, 'DataAccount').valueAsString;
+    new OkeraWorkerRole(agnostic2, 'Role').addDataBucket(bucket(agnostic2, 'maybe-shared', EncryptionType.SSE_KMS_AWS_MANAGED, { account }));
+    Annotations.fromStack(agnostic2).hasWarning('/Agnostic/Role', Match.stringLikeRegexp('aws/s3 key.*could not be checked'));
   });
 
   test('many buckets merge into one bucket statement, one object statement and one KMS statement', () => {

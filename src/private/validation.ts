@@ -1,4 +1,4 @@
-import { Token } from 'aws-cdk-lib';
+import { Annotations, Token, TokenComparison } from 'aws-cdk-lib';
 import type { IAlias, IKey } from 'aws-cdk-lib/aws-kms';
 import { IConstruct } from 'constructs';
 import { DataAccess } from '../support-matrix';
@@ -129,4 +129,23 @@ export function validateKeyNotAlias(scope: IConstruct, key: IKey, what: string):
       '(alias.aliasTargetKey, or kms.Key.fromKeyArn with arn:<partition>:kms:<region>:<account>:key/<key-id>).');
   }
   validateKeyArn(scope, key.keyArn, what);
+}
+
+/**
+ * The AWS managed aws/s3 key admits only principals of the bucket's own account, and its key policy cannot be
+ * edited. Fails when `account` (of `who`) is known to differ from the bucket's; warns when the two cannot be
+ * compared at synth time.
+ */
+export function assertAwsManagedKeyAccount(scope: IConstruct, what: string, bucketAccount: string, who: string, account?: string): void {
+  const comparison = account === undefined ? undefined : Token.compareStrings(bucketAccount, account);
+  if (comparison === TokenComparison.DIFFERENT) {
+    fail(scope, `${what} is encrypted with the AWS managed aws/s3 key of account ${bucketAccount}, which ${who} in account ${account} cannot use: ` +
+      'the aws/s3 key policy cannot be edited, so it cannot be shared across accounts. Encrypt the bucket with a customer managed key ' +
+      '(EncryptionType.SSE_KMS) or with SSE-S3 (EncryptionType.SSE_S3).');
+  }
+  if (comparison !== TokenComparison.SAME) {
+    Annotations.of(scope).addWarningV2('cdk-okera-s3-encryption:awsManagedKeyAccountUnknown',
+      `${what} uses the AWS managed aws/s3 key, which only works in the bucket's own account; the accounts of the bucket and of ${who} ` +
+      'are not both known at synth time, so this could not be checked.');
+  }
 }

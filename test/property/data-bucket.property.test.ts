@@ -336,7 +336,7 @@ describe('OkeraDataBucket, counterexamples the property found (shrunk)', () => {
       { ...PLAIN, encryption: EncryptionType.SSE_KMS_AWS_MANAGED, grantees: [{ kind: 'arn', place: 'same-stack' }], grants: [{ grantee: 0, access: DataAccess.READ }] },
     ],
     [
-      // OkeraWorkerRole warns in the same situation ('awsManagedKeyAccountUnknown').
+      // The same check (and warning, 'awsManagedKeyAccountUnknown') as OkeraWorkerRole.addDataBucket.
       'the AWS managed aws/s3 key granted to another account from an environment-agnostic stack is flagged with a warning',
       { ...PLAIN, agnostic: true, encryption: EncryptionType.SSE_KMS_AWS_MANAGED, grantees: [{ kind: 'account', place: 'same-stack' }], grants: [{ grantee: 0, access: DataAccess.READ }] },
     ],
