@@ -11,7 +11,7 @@
  * - buckets, imported: the worker stack alone, the M buckets imported by name and key ARN (how a
  *   worker account sees the data account's buckets).
  */
-import { App, RemovalPolicy, Stack } from 'aws-cdk-lib';
+import { App, CfnOutput, RemovalPolicy, Stack } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import * as s3 from 'aws-cdk-lib/aws-s3';
@@ -94,6 +94,20 @@ export function plainAccounts(app: App, n: number): void {
   accounts(n).forEach((a) => key.grantDecrypt(new iam.AccountPrincipal(a)));
 }
 
+/**
+ * Plain with what OkeraDataBucket and CrossAccountKmsGrant add to the template, written by hand: the upload
+ * denies on the bucket policy and the two outputs (key and bucket ARN) for the worker account.
+ */
+export function plainAccountsWithOursExtras(app: App, n: number): void {
+  const stack = new Stack(app, 'Data', { env });
+  const key = new kms.Key(stack, 'Key', { enableKeyRotation: true });
+  const bucket = plainBucket(stack, 'Bucket', key);
+  addUploadDenies(bucket, key);
+  new CfnOutput(stack, 'KeyArn', { value: key.keyArn });
+  new CfnOutput(stack, 'BucketArn', { value: bucket.bucketArn });
+  accounts(n).forEach((a) => key.grantDecrypt(new iam.AccountPrincipal(a)));
+}
+
 /** Ours: one CrossAccountKmsGrant listing the accounts, key policy only (like plain). */
 export function oursAccounts(app: App, n: number): void {
   const stack = new Stack(app, 'Data', { env });
@@ -155,10 +169,15 @@ function addUploadDenies(bucket: s3.Bucket, key: kms.IKey): void {
 }
 
 /** Ours: m OkeraDataBuckets in data stacks, `workerRole.addDataBucket(bucket)` for each. */
-export function oursBuckets(app: App, m: number): void {
-  const worker = new OkeraWorkerRole(new Stack(app, 'Worker', { env }), 'Worker');
+export function oursBuckets(app: App, m: number, maxManagedPolicies?: number): void {
+  const worker = new OkeraWorkerRole(new Stack(app, 'Worker', { env }), 'Worker', { maxManagedPolicies });
   forEachBucket(app, m, (stack, key, i) =>
     worker.addDataBucket(new OkeraDataBucket(stack, `Bucket${i}`, { bucketName: bucketName(i), encryptionKey: key })));
+}
+
+/** Ours, with the managed-policy quota raised to 20 (the most IAM allows). */
+export function oursBucketsMaxQuota(app: App, m: number): void {
+  oursBuckets(app, m, 20);
 }
 
 /** Plain, buckets imported by name with their key: `bucket.grantRead(role)` for each. */

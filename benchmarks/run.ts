@@ -74,6 +74,8 @@ const DIMENSIONS: Dimension[] = [
       { name: 'plain', build: cases.plainAccounts, timed: true },
       { name: 'ours', build: cases.oursAccounts, timed: true, baseline: 'plain' },
       { name: 'ours, organizationId', build: cases.oursOrganization, timed: true, baseline: 'plain' },
+      // Plain writing the same extra template as ours (upload denies, two outputs): the cost of that content.
+      { name: 'plain, + upload denies and outputs', build: cases.plainAccountsWithOursExtras, timed: true, baseline: 'plain', upTo: 100, search: false },
       { name: 'plain, + bucket policy', build: cases.plainAccountsWithBucketPolicy, timed: false },
       { name: 'ours, + bucket policy', build: cases.oursAccountsWithBucketPolicy, timed: false },
     ],
@@ -86,6 +88,7 @@ const DIMENSIONS: Dimension[] = [
     sides: [
       { name: 'plain', build: cases.plainBuckets, timed: true },
       { name: 'ours', build: cases.oursBuckets, timed: true, baseline: 'plain' },
+      { name: 'ours, maxManagedPolicies 20', build: cases.oursBucketsMaxQuota, timed: true, baseline: 'plain', quota: 20 },
       // Same worker role as plain: measured for the cost of the bigger bucket policies only.
       { name: 'plain, + OkeraDataBucket\'s upload denies', build: cases.plainBucketsWithUploadDenies, timed: true, baseline: 'plain', upTo: 100, search: false },
       { name: 'plain, imported (quota 20)', build: cases.plainImportedBuckets, timed: true, quota: 20 },
@@ -97,7 +100,7 @@ const DIMENSIONS: Dimension[] = [
 
 /** Timed repetitions per size: more where runs are short (and noisier), 3 at the largest sizes to stay within the time budget. */
 function repetitions(size: number): number {
-  return QUICK ? 2 : size <= 10 ? 21 : size <= 100 ? 9 : size < 1000 ? 5 : 3;
+  return QUICK ? 2 : size <= 10 ? 41 : size <= 100 ? 9 : size < 1000 ? 5 : 3;
 }
 
 /** Sizes up to this one get one discarded warm-up run per side; larger ones follow runs at smaller sizes. */
@@ -649,8 +652,9 @@ async function main(): Promise<void> {
         (over.length ? `Legitimate: ${name} exceeds ${over.join('; ')} there.` : `**Not legitimate: ${name} stays within every limit there.**`));
     }
     for (const side of dim.sides.filter((s) => s.baseline && s.name.startsWith('ours'))) {
-      // Profile the largest size at which this side is slower than its baseline.
-      const row = rows.filter((r) => r.side === side && r.ratio !== undefined && r.ratio > 1).pop();
+      // Profile the largest size up to 100 at which this side is slower than its baseline (at 1,000 buckets a
+      // profile takes minutes, and shows the same phases).
+      const row = rows.filter((r) => r.side === side && r.size <= 100 && r.ratio !== undefined && r.ratio > 1).pop();
       if (row) {
         profiles.push(...(await profileNote(dim, side, dim.sides.find((s) => s.name === side.baseline)!, row.size, row.ratio!)));
         process.stderr.write(`${dim.name}: profiled ${side.name} at ${row.size} (${elapsed(started)})\n`);
@@ -682,6 +686,7 @@ function targets(rows: Row[], largestBySide: Map<string, string>): string[] {
   const org = rows.filter((r) => r.dim === 'accounts' && r.side.name === 'ours, organizationId');
   const orgBytes = new Set(org.map((r) => r.runs[0].metrics?.keyPolicyBytes));
   const buckets = find('buckets', 'ours', 1000);
+  const raised = find('buckets', 'ours, maxManagedPolicies 20', 1000);
   const imported = find('buckets', 'ours, imported, maxManagedPolicies 20', 1000);
   const slow = rows.filter((r) => r.side.name.startsWith('ours') && r.ratio !== undefined && r.ratio > TARGET_RATIO);
   const unmeasured = rows.filter((r) => r.side.baseline && r.side.timed && r.runs[0].refused);
@@ -692,8 +697,9 @@ function targets(rows: Row[], largestBySide: Map<string, string>): string[] {
       `largest N ${largestBySide.get('accounts/ours')}, plain ${largestBySide.get('accounts/plain')}).`,
     `- Organization form constant in size and within every limit: ${met(orgBytes.size === 1 && org.every(within))} ` +
       `(key policy ${[...orgBytes].map((b) => fmt(b ?? 0)).join(' / ')} bytes at N = ${org.map((r) => fmt(r.size)).join(', ')}).`,
-    `- 1,000 buckets for one worker role: ${met(within(buckets))} with buckets defined in the app and the default quota ` +
-      `(${state(buckets)}; largest M ${largestBySide.get('buckets/ours')}, plain ${largestBySide.get('buckets/plain')}); ` +
+    `- 1,000 buckets for one worker role: ${met(within(raised) || within(buckets))} with buckets defined in the app and ` +
+      `maxManagedPolicies 20: ${state(raised)} (largest M ${largestBySide.get('buckets/ours, maxManagedPolicies 20')}); with the default ` +
+      `quota of 10: ${state(buckets)} (largest M ${largestBySide.get('buckets/ours')}, plain ${largestBySide.get('buckets/plain')}); ` +
       `buckets imported by name with maxManagedPolicies 20: ${state(imported)} (largest M ` +
       `${largestBySide.get('buckets/ours, imported, maxManagedPolicies 20')}).`,
     `- Synth time ours / plain <= ${TARGET_RATIO} at every size: ${met(slow.length === 0)}` +
@@ -750,7 +756,7 @@ function render(tables: string[], largest: string[], reading: string[], profiles
     `- Wall time of the whole benchmark: ${wallSeconds.toFixed(0)} s.`,
     `- Baselines of the time ratios: ${DIMENSIONS.flatMap((d) => d.sides.filter((s) => s.baseline).map((s) => `${d.name} "${s.name}" ÷ "${s.baseline}"`)).join('; ')}.`,
     `- Repetitions: one discarded warm-up run per timed side at each size up to ${WARM_UP_UP_TO} (larger sizes follow the ` +
-      'runs at smaller sizes in the same process), then timed runs per side: 21 at size 10, 9 at 100, 5 at 500, 3 at 1,000; the order of the sides ' +
+      'runs at smaller sizes in the same process), then timed runs per side: 41 at size 10, 9 at 100, 5 at 500, 3 at 1,000; the order of the sides ' +
       'alternating every repetition; a full garbage collection before every run. The ratio is that of the medians; the ' +
       'ratio of the fastest runs is shown next to it because other processes share the machine.',
     '- Each run times `new App()`, every construct and `app.synth()` end to end (process.hrtime), with the output written ' +
@@ -784,7 +790,7 @@ function render(tables: string[], largest: string[], reading: string[], profiles
     ...largest,
     '',
     ...reading,
-    ...(profiles.length ? ['', '## Profiles (the largest size at which ours is slower than its baseline)', '', ...profiles] : []),
+    ...(profiles.length ? ['', '## Profiles (the largest size up to 100 at which ours is slower than its baseline)', '', ...profiles] : []),
   ].join('\n');
 }
 
