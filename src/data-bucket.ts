@@ -488,7 +488,7 @@ function grantDataAccess(target: IOkeraDataBucket, grantee: iam.IGrantable, acce
   }
 
   if (target.encryptionType === EncryptionType.SSE_KMS_AWS_MANAGED) {
-    assertAwsManagedKeyAccount(target, 'The bucket', target.env.account, 'the grantee', principalAccountOf(grantee.grantPrincipal));
+    assertAwsManagedKeyAccount(target, 'The bucket', target, `${grantee.grantPrincipal}`, principalAccountOf(grantee.grantPrincipal), scopeOf(grantee));
   }
   if (keyArn !== undefined) {
     assertKeyArnUsableBy(target, grantee, keyArn);
@@ -500,6 +500,11 @@ function grantDataAccess(target: IOkeraDataBucket, grantee: iam.IGrantable, acce
     grant = grant.combine(keyGrant);
   }
   return grant;
+}
+
+/** The construct behind a grantee (its principal, or the grantee itself), if any. */
+function scopeOf(grantee: iam.IGrantable): IConstruct | undefined {
+  return [grantee.grantPrincipal, grantee].find((g) => Construct.isConstruct(g)) as IConstruct | undefined;
 }
 
 /** The principal's account: CDK's, or the account of a literal IAM ARN (CDK leaves it unset for ArnPrincipal). */
@@ -519,7 +524,7 @@ function assertKeyArnUsableBy(target: IOkeraDataBucket, grantee: iam.IGrantable,
   if (isResolved(keyArn) && isResolved(target.env.region)) {
     return;
   }
-  const granteeScope = [grantee.grantPrincipal, grantee].find((g) => Construct.isConstruct(g)) as IConstruct | undefined;
+  const granteeScope = scopeOf(grantee);
   if (granteeScope === undefined) {
     return;
   }

@@ -190,6 +190,8 @@ export class OkeraWorkerRole extends Construct implements iam.IGrantable {
   private readonly buckets = new Map<string, BucketGrant>();
   private readonly patterns = new Map<string, PatternGrant>();
   private readonly policies: iam.ManagedPolicy[] = [];
+  /** Buckets of this app named in the policies by their literal name, with that name. */
+  private readonly literalNames = new Map<OkeraDataBucket, string>();
   private rendered = false;
 
   constructor(scope: Construct, id: string, props: OkeraWorkerRoleProps = {}) {
@@ -223,6 +225,7 @@ export class OkeraWorkerRole extends Construct implements iam.IGrantable {
       },
     };
     Aspects.of(this).add(render, { priority: AspectPriority.MUTATING });
+    this.node.addValidation({ validate: () => this.renamedBuckets() });
   }
 
   /**
@@ -337,7 +340,7 @@ export class OkeraWorkerRole extends Construct implements iam.IGrantable {
     assertSupported(this, what, bucket.encryptionType);
     const stack = Stack.of(this);
     if (bucket.encryptionType === EncryptionType.SSE_KMS_AWS_MANAGED) {
-      assertAwsManagedKeyAccount(this, what, bucket.env.account, 'this role', stack.account);
+      assertAwsManagedKeyAccount(this, what, bucket, 'this role', stack.account, this);
     }
     if (bucket.encryptionType !== EncryptionType.SSE_KMS) {
       return undefined;
@@ -470,13 +473,43 @@ export class OkeraWorkerRole extends Construct implements iam.IGrantable {
       arn.replace(/^arn:[^:]+:/, '') === `iam::${Stack.of(this).account}:role${this.rolePath}${name}`;
   }
 
+  /**
+   * The ARN the policies name a bucket by. The deploy-time ARN of a bucket of this app is rebuilt from its
+   * literal name, if it has one: its size is then exact, and this stack does not import it from the bucket's.
+   */
+  private policyBucketArn(bucket: IOkeraDataBucket): string {
+    // An owned bucket's `bucketName` is a `Ref` even when named; its resource holds the literal name.
+    const owned = bucket instanceof OkeraDataBucket;
+    const name = owned ? cfnBucketOf(bucket).bucketName : bucket.bucketName;
+    if (isResolved(bucket.bucketArn) || name === undefined || !isResolved(name)) {
+      return bucket.bucketArn;
+    }
+    if (owned) {
+      this.literalNames.set(bucket, name);
+    }
+    return `arn:${Stack.of(this).partition}:s3:::${name}`;
+  }
+
+  /** A bucket renamed after the policies were written (by an aspect or an override) would be named wrongly in them. */
+  private renamedBuckets(): string[] {
+    return [...this.literalNames].flatMap(([bucket, name]) => {
+      const cfn = cfnBucketOf(bucket);
+      const [resource] = Object.values<any>(Stack.of(cfn).resolve((cfn as any)._toCloudFormation()).Resources ?? {});
+      const deployed = resource?.Properties?.BucketName;
+      return deployed === name ? [] : [`Data bucket '${bucket.node.path}' is named '${name}' in this role's policies, but its ` +
+        `template now says BucketName ${JSON.stringify(deployed)}: it was renamed after the role wrote its policies (by an aspect, or an ` +
+        'escape hatch such as addPropertyOverride(\'BucketName\', ...)). Give the bucket its final name with the bucketName prop, or add it ' +
+        'to the role as OkeraDataBucket.fromBucketAttributes({ bucketName: <final name>, ... }).'];
+    });
+  }
+
   /** `anyKeyViaS3` needs a region for `kms:ViaService` at every access level that has grants. */
   private assertAnyKeyRegionsKnown(grants: BucketGrant[]): void {
     if (!this.anyKeyViaS3) {
       return;
     }
     for (const access of ACCESS_LEVELS) {
-      const level = collectLevel(access, grants, [...this.patterns.values()], Stack.of(this).partition);
+      const level = collectLevel(access, grants, [...this.patterns.values()], (b) => this.policyBucketArn(b));
       if (level.any && this.kmsRegions(level).length === 0) {
         fail(this, `anyKeyViaS3 needs the region of the buckets for kms:ViaService, but the ${access} grants are only name patterns. ` +
           'Set anyKeyRegions, e.g. anyKeyRegions: [\'us-east-1\'].');
@@ -491,7 +524,7 @@ export class OkeraWorkerRole extends Construct implements iam.IGrantable {
   /** The statements for these buckets (and all name patterns), packed into policy documents. */
   private pack(grants: BucketGrant[]): iam.PolicyStatement[][] {
     const parts: StatementPart[] = [];
-    const levels = ACCESS_LEVELS.map((access) => collectLevel(access, grants, [...this.patterns.values()], Stack.of(this).partition));
+    const levels = ACCESS_LEVELS.map((access) => collectLevel(access, grants, [...this.patterns.values()], (b) => this.policyBucketArn(b)));
     const [read, readWrite] = levels;
     readWrite.keys.forEach((_, key) => read.keys.delete(key));
     levels.forEach((level, i) => {
@@ -528,7 +561,7 @@ interface Level {
   readonly regions: string[];
 }
 
-function collectLevel(access: DataAccess, grants: BucketGrant[], patterns: PatternGrant[], partition: string): Level {
+function collectLevel(access: DataAccess, grants: BucketGrant[], patterns: PatternGrant[], arnOf: (bucket: IOkeraDataBucket) => string): Level {
   const level: Level = { any: false, s3: [], keys: new Map(), regions: [] };
   const addKey = (keyArn: string, region: string) => {
     level.keys.set(keyArn, unique([...level.keys.get(keyArn) ?? [], region]));
@@ -539,7 +572,7 @@ function collectLevel(access: DataAccess, grants: BucketGrant[], patterns: Patte
     if (prefixes.length === 0) {
       continue;
     }
-    level.s3.push(...s3Statements(policyBucketArn(grant.bucket, partition), access, prefixes));
+    level.s3.push(...s3Statements(arnOf(grant.bucket), access, prefixes));
     level.regions.push(grant.bucket.env.region);
     if (grant.keyArn !== undefined) {
       addKey(grant.keyArn, grant.bucket.env.region);
@@ -552,15 +585,8 @@ function collectLevel(access: DataAccess, grants: BucketGrant[], patterns: Patte
   return { ...level, any: level.s3.length > 0 };
 }
 
-/**
- * The ARN the role's policies name a bucket by. A deploy-time ARN (e.g. a bucket of this app) is rebuilt from
- * the bucket's name when that is known at synth time: its size is then exact, and the role's stack does not
- * import it from the bucket's stack.
- */
-function policyBucketArn(bucket: IOkeraDataBucket, partition: string): string {
-  // An owned bucket's `bucketName` is a `Ref` even when named; its resource holds the literal name.
-  const name = bucket instanceof OkeraDataBucket ? (bucket.bucket.node.defaultChild as s3.CfnBucket).bucketName : bucket.bucketName;
-  return !isResolved(bucket.bucketArn) && name !== undefined && isResolved(name) ? `arn:${partition}:s3:::${name}` : bucket.bucketArn;
+function cfnBucketOf(bucket: OkeraDataBucket): s3.CfnBucket {
+  return bucket.bucket.node.defaultChild as s3.CfnBucket;
 }
 
 /** Prefixes per access level once merged: read-write wins, and a prefix inside another (or the whole bucket) is dropped. */

@@ -1,4 +1,4 @@
-import { App, CfnParameter, Duration, RemovalPolicy, Stack } from 'aws-cdk-lib';
+import { App, Aws, CfnParameter, Duration, RemovalPolicy, Stack } from 'aws-cdk-lib';
 import { Annotations, Match, Template } from 'aws-cdk-lib/assertions';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as kms from 'aws-cdk-lib/aws-kms';
@@ -499,7 +499,20 @@ describe('OkeraDataBucket grants', () => {
     const s = stack();
     const b = new OkeraDataBucket(s, 'Bucket', { encryption: EncryptionType.SSE_KMS_AWS_MANAGED });
     expect(() => b.grantRead(new iam.AccountPrincipal(WORKERS))).toThrow(
-      /^\[Data\/Bucket\] The bucket is encrypted with the AWS managed aws\/s3 key of account \d{12}, which the grantee in account 222222222222 cannot use: .*EncryptionType\.SSE_KMS/);
+      /^\[Data\/Bucket\] The bucket is encrypted with the AWS managed aws\/s3 key of account \d{12}, which AccountPrincipal\(222222222222\) in account 222222222222 cannot use: .*EncryptionType\.SSE_KMS/);
+  });
+
+  test('aws/s3: no warning when the grantee provably shares the bucket\'s account; an unknown one is named in the warning', () => {
+    const agnostic = new Stack(new App(), 'Agnostic');
+    const b = new OkeraDataBucket(agnostic, 'Bucket', { encryption: EncryptionType.SSE_KMS_AWS_MANAGED });
+    b.grantRead(new iam.Role(agnostic, 'SameStack', { assumedBy: new iam.ServicePrincipal('ec2.amazonaws.com') }));
+    b.grantRead(new iam.AccountPrincipal(Aws.ACCOUNT_ID));
+    b.grantRead(new OkeraWorkerRole(agnostic, 'Workers'));
+    expect(Annotations.fromStack(agnostic).findWarning('*', Match.stringLikeRegexp('aws/s3'))).toEqual([]);
+
+    const other = new Stack(agnostic.node.root as App, 'Other');
+    b.grantRead(new iam.Role(other, 'OtherStack', { assumedBy: new iam.ServicePrincipal('ec2.amazonaws.com') }));
+    Annotations.fromStack(agnostic).hasWarning('/Agnostic/Bucket', Match.stringLikeRegexp('accounts of the bucket and of Other/OtherStack.* are not both known'));
   });
 
   test('to another account (AccountPrincipal): bucket-policy statements and a key-policy statement with kms:ViaService', () => {

@@ -1,4 +1,4 @@
-import { App, CfnParameter, Duration, Stack } from 'aws-cdk-lib';
+import { App, Aspects, CfnParameter, Duration, Stack } from 'aws-cdk-lib';
 import { Annotations, Match, Template } from 'aws-cdk-lib/assertions';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as s3 from 'aws-cdk-lib/aws-s3';
@@ -297,6 +297,23 @@ describe('addDataBucket', () => {
     expect(Template.fromStack(dataStack).toJSON().Outputs).toBeUndefined();
     const [doc] = deployedDocuments(stack);
     expect(doc.Statement.map((s: any) => s.Resource)).toEqual(['arn:aws:s3:::sales-data', 'arn:aws:s3:::sales-data/*']);
+  });
+
+  test('a named bucket renamed after the role wrote its policies (aspect or override) fails synthesis instead of naming the old bucket', () => {
+    const build = (rename: (cfn: s3.CfnBucket, dataStack: Stack) => void) => {
+      const { app, workers } = setup();
+      const dataStack = new Stack(app, 'Data', { env: { account: ACCOUNT, region: REGION } });
+      const data = new OkeraDataBucket(dataStack, 'Data', { bucketName: 'x-data', encryption: EncryptionType.SSE_S3 });
+      workers.addDataBucket(data);
+      rename(data.bucket.node.defaultChild as s3.CfnBucket, dataStack);
+      return () => app.synth();
+    };
+    const error = /\[Workers\/Role\] Data bucket 'Data\/Data' is named 'x-data' in this role's policies, but its template now says BucketName "(renamed-data|x-data-prod)".*bucketName prop/;
+    expect(build((cfn) => cfn.addPropertyOverride('BucketName', 'renamed-data'))).toThrow(error);
+    expect(build((_, dataStack) => Aspects.of(dataStack).add({
+      visit: (n) => { if (n instanceof s3.CfnBucket && n.bucketName === 'x-data') n.bucketName = 'x-data-prod'; },
+    }))).toThrow(error);
+    expect(build(() => undefined)).not.toThrow();
   });
 
   test('a bucket of another account created in this app is named by its generated physical name', () => {

@@ -1,4 +1,4 @@
-import { Annotations, Token, TokenComparison } from 'aws-cdk-lib';
+import { Annotations, Aws, IResource, Stack, Token, TokenComparison } from 'aws-cdk-lib';
 import type { IAlias, IKey } from 'aws-cdk-lib/aws-kms';
 import { IConstruct } from 'constructs';
 import { DataAccess } from '../support-matrix';
@@ -134,9 +134,18 @@ export function validateKeyNotAlias(scope: IConstruct, key: IKey, what: string):
 /**
  * The AWS managed aws/s3 key admits only principals of the bucket's own account, and its key policy cannot be
  * edited. Fails when `account` (of `who`) is known to differ from the bucket's; warns when the two cannot be
- * compared at synth time.
+ * compared at synth time, unless they are provably equal: both are the accounts of their stacks and `whoScope`
+ * deploys with the bucket, or (no scope) the account is the pseudo parameter, which resolves to the account of
+ * the bucket's own stack.
  */
-export function assertAwsManagedKeyAccount(scope: IConstruct, what: string, bucketAccount: string, who: string, account?: string): void {
+export function assertAwsManagedKeyAccount(
+  scope: IConstruct, what: string, bucket: IResource, who: string, account?: string, whoScope?: IConstruct,
+): void {
+  const bucketAccount = bucket.env.account;
+  if (bucketAccount === Stack.of(bucket).account &&
+    (whoScope ? account === Stack.of(whoScope).account && deployedStack(whoScope) === deployedStack(bucket) : account === Aws.ACCOUNT_ID)) {
+    return;
+  }
   const comparison = account === undefined ? undefined : Token.compareStrings(bucketAccount, account);
   if (comparison === TokenComparison.DIFFERENT) {
     fail(scope, `${what} is encrypted with the AWS managed aws/s3 key of account ${bucketAccount}, which ${who} in account ${account} cannot use: ` +
@@ -148,4 +157,13 @@ export function assertAwsManagedKeyAccount(scope: IConstruct, what: string, buck
       `${what} uses the AWS managed aws/s3 key, which only works in the bucket's own account; the accounts of the bucket and of ${who} ` +
       'are not both known at synth time, so this could not be checked.');
   }
+}
+
+/** The stack a construct is deployed with: its own, or for a nested stack the top-level stack holding it. */
+function deployedStack(scope: IConstruct): Stack {
+  let stack = Stack.of(scope);
+  while (stack.nestedStackParent) {
+    stack = stack.nestedStackParent;
+  }
+  return stack;
 }

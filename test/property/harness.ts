@@ -219,7 +219,7 @@ export const ERRORS = {
   autoDeleteWithoutDestroy: /autoDeleteObjects is true but removalPolicy is not DESTROY/,
   snapshot: /removalPolicy SNAPSHOT is not supported/,
   prefix: /prefix '.*' (contains a wildcard or '\.\.'|is empty once leading\/trailing|contains an IAM policy variable|contains an empty \('\/\/'\) or '\.' path segment)/,
-  awsManagedCrossAccount: /is encrypted with the AWS managed aws\/s3 key of account \d{12}, which (the grantee|this role) in account \d{12} cannot use/,
+  awsManagedCrossAccount: /is encrypted with the AWS managed aws\/s3 key of account \d{12}, which .+ in account \d{12} cannot use/,
   keyArnDeployTime: /the key ARN or the region of this bucket is only known at deploy time|its key ARN \(or region\) is only known when the bucket's stack deploys/,
   noIdentityPolicy: /cannot grant to .*: it takes no identity policy and the key policy is not managed by this app/,
   accountId: /'.*' is not an AWS account id/,
