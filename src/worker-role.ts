@@ -2,6 +2,7 @@ import { Annotations, Arn, ArnFormat, AspectPriority, Aspects, Duration, IAspect
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import * as s3 from 'aws-cdk-lib/aws-s3';
+import { RegionInfo } from 'aws-cdk-lib/region-info';
 import { Construct, IConstruct } from 'constructs';
 import { crossAccountGrantsOn } from './cross-account-kms-grant';
 import { IOkeraDataBucket, OkeraDataBucket } from './data-bucket';
@@ -260,6 +261,7 @@ export class OkeraWorkerRole extends Construct implements iam.IGrantable {
     this.assertNotRendered(`addDataBucket(${bucket.node.path})`);
     const access = validateDataAccess(this, options.access, `${what}: access`);
     const prefixes = this.validatePrefixes(what, options.prefixes);
+    this.assertSamePartition(bucket.env.region, what);
     const keyArn = this.validateBucketEncryption(bucket, what);
     // Imports by name and by ARN of the same bucket are the same bucket.
     const identity = isResolved(bucket.bucketName) ? bucket.bucketName : bucket.bucketArn;
@@ -363,6 +365,16 @@ export class OkeraWorkerRole extends Construct implements iam.IGrantable {
         'encryptionKeyArn: \'arn:aws:kms:<region>:<account>:key/<key-id>\' }); or turn on anyKeyViaS3.');
     }
     return keyArn;
+  }
+
+  /** An IAM role can only be granted resources of its own partition (aws, aws-cn, aws-us-gov, ...). */
+  private assertSamePartition(region: string, what: string): void {
+    const partitionOf = (r: string) => (isResolved(r) ? RegionInfo.get(r).partition : undefined);
+    const [mine, theirs] = [partitionOf(Stack.of(this).region), partitionOf(region)];
+    if (mine !== undefined && theirs !== undefined && mine !== theirs) {
+      fail(this, `${what} is in ${region} (partition ${theirs}) and this role in ${Stack.of(this).region} (partition ${mine}): an IAM role ` +
+        `cannot be granted resources of another partition. Give the workers a role in a stack of the ${theirs} partition.`);
+    }
   }
 
   /** With `anyKeyRegions`, SSE_KMS data outside them would silently get no KMS permissions. */

@@ -400,6 +400,15 @@ describe('addDataBucket', () => {
       .toThrow(/^\[Workers\/Role\] the statement for 'arn:aws:s3:::xxx' would be 18\d\d\d characters on its own, over the 6144-character limit of a managed policy\. Use shorter prefixes\./);
   });
 
+  test('rejects a bucket of another partition; a region unknown at synth time is accepted', () => {
+    const { stack, workers } = setup();
+    expect(() => workers.addDataBucket(bucket(stack, 'china', EncryptionType.SSE_S3, { region: 'cn-north-1' }))).toThrow(
+      /^\[Workers\/Role\] Data bucket 'Workers\/Import-china' is in cn-north-1 \(partition aws-cn\) and this role in us-east-1 \(partition aws\): .*role in a stack of the aws-cn partition\./);
+    workers.addDataBucket(bucket(stack, 'virginia', EncryptionType.SSE_S3, { region: 'us-west-2' }));
+    const agnostic = new OkeraWorkerRole(new Stack(new App(), 'Agnostic'), 'Role');
+    agnostic.addDataBucket(bucket(Stack.of(agnostic), 'anywhere', EncryptionType.SSE_S3, { region: 'cn-north-1' }));
+  });
+
   test('rejects the same bucket declared with two encryptions', () => {
     const { stack, workers } = setup();
     workers.addDataBucket(bucket(stack, 'xxx'));
