@@ -3,8 +3,8 @@ import * as iam from 'aws-cdk-lib/aws-iam';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import { Construct, DependencyGroup, IConstruct } from 'constructs';
-import { isAwsManagedKeyReference } from './private/aws-managed-key';
 import { asDataBucketGrantee } from './private/grantee';
+import { isAwsManagedKeyReference } from './private/key-reference';
 import { kmsViaS3Statement, s3Statements } from './private/policy';
 import {
   assertAwsManagedKeyAccount, fail, isResolved, parseKeyArn, validateAccountId, validateKeyArn, validateKeyNotAlias, validatePrefix, validateRegion,

@@ -1,4 +1,4 @@
-import { isAwsManagedKeyReference } from './private/aws-managed-key';
+import { isAwsManagedKeyReference } from './private/key-reference';
 
 /**
  * Every way S3 data can be encrypted, as far as Okera is concerned.

@@ -1,20 +1,8 @@
 import { AppModel, isComparable, ResourceModel } from './model';
-import { isAwsManagedKeyReference } from '../private/aws-managed-key';
+import { isAwsManagedKeyReference, KeyReference, keyReferenceForm } from '../private/key-reference';
 
-/** What a KMS key reference (a bucket's `KMSMasterKeyID`, a policy `Resource`) is. */
-export enum KeyReference {
-  KEY_ARN = 'a key ARN',
-  KEY_ID = 'a bare key id',
-  ALIAS_ARN = 'an alias ARN',
-  ALIAS_NAME = 'an alias name',
-  AWS_MANAGED = 'the AWS managed key aws/s3',
-  INVALID = 'not a KMS key id, key ARN or alias',
-  UNKNOWN = 'unknown',
-}
+export { KeyReference };
 
-const KEY_ARN = /^arn:[^:]+:kms:[^:]*:[^:]*:key\/.+$/;
-const ALIAS_ARN = /^arn:[^:]+:kms:[^:]*:[^:]*:alias\/.+$/;
-const KEY_ID = /^([0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}|mrk-[0-9a-f]{32})$/i;
 const REF = /\{\{Ref:(.+)\/([^/{}]+)\}\}/;
 
 /** Classify a canonical key reference. `!Ref Key` (the key id) is KEY_ID; `!GetAtt Key.Arn` is KEY_ARN. */
@@ -28,12 +16,8 @@ export function keyReference(model: AppModel, value: string): KeyReference {
   if (keyResource(model, value) && REF.exec(value)?.[0] === value) {
     return KeyReference.KEY_ID;
   }
-  return KEY_ARN.test(value) ? KeyReference.KEY_ARN
-    : ALIAS_ARN.test(value) ? KeyReference.ALIAS_ARN
-      : value.startsWith('alias/') ? KeyReference.ALIAS_NAME
-        : KEY_ID.test(value) ? KeyReference.KEY_ID
-          : value.includes('{{') ? KeyReference.UNKNOWN
-            : KeyReference.INVALID;
+  const form = keyReferenceForm(value);
+  return form === KeyReference.INVALID && value.includes('{{') ? KeyReference.UNKNOWN : form;
 }
 
 /** The `AWS::KMS::Key` of the app a canonical value (key id or ARN) names, if any. */

@@ -2,6 +2,7 @@ import { Annotations, Aws, IResource, Stack, Token, TokenComparison } from 'aws-
 import type { IAlias, IKey } from 'aws-cdk-lib/aws-kms';
 import { IConstruct } from 'constructs';
 import { DataAccess } from '../support-matrix';
+import { KeyReference, keyReferenceForm } from './key-reference';
 import { normalizePrefix } from './policy';
 
 /** Throw a synth-time error that names the construct path. */
@@ -48,10 +49,8 @@ export function validateKeyArn(scope: IConstruct, value: string, what: string): 
   if (!isResolved(value) || parseKeyArn(value)) {
     return;
   }
-  const kind = /:alias\//.test(value) ? 'an alias ARN'
-    : value.startsWith('alias/') ? 'an alias name'
-      : /^[a-zA-Z0-9-]+$/.test(value) ? 'a bare key id'
-        : 'not a KMS key ARN';
+  const form = keyReferenceForm(value);
+  const kind = [KeyReference.ALIAS_ARN, KeyReference.ALIAS_NAME, KeyReference.KEY_ID].includes(form) ? form : 'not a KMS key ARN';
   fail(scope, `${what} '${value}' is ${kind}. Use the key ARN, arn:<partition>:kms:<region>:<account>:key/<key-id> ` +
     '(`aws kms describe-key --key-id <alias> --query KeyMetadata.Arn` prints it): policies evaluate key ARNs, never aliases.');
 }
