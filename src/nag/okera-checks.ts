@@ -1,10 +1,11 @@
-import { CfnResource, IPolicyValidationContext, PolicyValidationPluginReport, Stack } from 'aws-cdk-lib';
+import { CfnResource, IPolicyValidationContext, PolicyValidationPluginReport } from 'aws-cdk-lib';
 import { NagMessageLevel, NagPack, NagPackProps, NagRuleCompliance } from 'cdk-nag';
 import { IConstruct } from 'constructs';
 import { findingsFor } from './engine';
 import { AppModel } from './model';
 import { PACK_NAME, ruleId } from './rule';
 import { RULES } from './rules';
+import { topLevelStack } from '../private/validation';
 
 /** One finding of the Okera rules on one resource. */
 export interface OkeraFinding {
@@ -136,12 +137,4 @@ export class OkeraChecks extends NagPack {
       });
     }
   }
-}
-
-function topLevelStack(node: IConstruct): Stack {
-  let stack = Stack.of(node);
-  while (stack.nestedStackParent) {
-    stack = stack.nestedStackParent;
-  }
-  return stack;
 }

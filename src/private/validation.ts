@@ -142,7 +142,7 @@ export function assertAwsManagedKeyAccount(
 ): void {
   const bucketAccount = bucket.env.account;
   if (bucketAccount === Stack.of(bucket).account &&
-    (whoScope ? account === Stack.of(whoScope).account && deployedStack(whoScope) === deployedStack(bucket) : account === Aws.ACCOUNT_ID)) {
+    (whoScope ? account === Stack.of(whoScope).account && topLevelStack(whoScope) === topLevelStack(bucket) : account === Aws.ACCOUNT_ID)) {
     return;
   }
   const comparison = account === undefined ? undefined : Token.compareStrings(bucketAccount, account);
@@ -159,7 +159,7 @@ export function assertAwsManagedKeyAccount(
 }
 
 /** The stack a construct is deployed with: its own, or for a nested stack the top-level stack holding it. */
-function deployedStack(scope: IConstruct): Stack {
+export function topLevelStack(scope: IConstruct): Stack {
   let stack = Stack.of(scope);
   while (stack.nestedStackParent) {
     stack = stack.nestedStackParent;
