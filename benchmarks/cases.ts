@@ -164,8 +164,7 @@ function addUploadDenies(bucket: s3.Bucket, key: kms.IKey): void {
   }));
   deny('DenyOtherEncryptionAlgorithm', { StringNotEquals: { [sse]: 'aws:kms' }, Null: { [sse]: 'false' } });
   deny('DenySseCUploads', { Null: { 's3:x-amz-server-side-encryption-customer-algorithm': 'false' } });
-  deny('DenyOtherKmsKey', { StringNotEquals: { [keyId]: key.keyArn }, Null: { [keyId]: 'false' } });
-  deny('DenyAwsManagedKeyUploads', { Null: { [sse]: 'false', [keyId]: 'true' } });
+  deny('DenyOtherKmsKey', { StringNotEqualsIfExists: { [keyId]: key.keyArn }, Null: { [sse]: 'false' } });
 }
 
 /** Ours: m OkeraDataBuckets in data stacks, `workerRole.addDataBucket(bucket)` for each. */

@@ -63,6 +63,8 @@ interface Dimension {
   readonly sides: Side[];
   /** Upper bound of the largest-supported search. */
   readonly searchCap: number;
+  /** Timed runs per side at size 10, where a run takes tens of milliseconds and single runs are noisy. */
+  readonly repetitionsAt10: number;
 }
 
 const DIMENSIONS: Dimension[] = [
@@ -80,6 +82,7 @@ const DIMENSIONS: Dimension[] = [
       { name: 'ours, + bucket policy', build: cases.oursAccountsWithBucketPolicy, timed: false },
     ],
     searchCap: 16_000,
+    repetitionsAt10: 101, // runs of about 20 ms
   },
   {
     name: 'buckets',
@@ -95,12 +98,13 @@ const DIMENSIONS: Dimension[] = [
       { name: 'ours, imported, maxManagedPolicies 20', build: cases.oursImportedBuckets, timed: true, baseline: 'plain, imported (quota 20)', quota: 20 },
     ],
     searchCap: 4_000,
+    repetitionsAt10: 41, // runs of about 90 ms
   },
 ];
 
 /** Timed repetitions per size: more where runs are short (and noisier), 3 at the largest sizes to stay within the time budget. */
-function repetitions(size: number): number {
-  return QUICK ? 2 : size <= 10 ? 41 : size <= 100 ? 9 : size < 1000 ? 5 : 3;
+function repetitions(dim: Dimension, size: number): number {
+  return QUICK ? 2 : size <= 10 ? dim.repetitionsAt10 : size <= 100 ? 9 : size < 1000 ? 5 : 3;
 }
 
 /** Sizes up to this one get one discarded warm-up run per side; larger ones follow runs at smaller sizes. */
@@ -603,7 +607,7 @@ async function main(): Promise<void> {
       if (size <= WARM_UP_UP_TO) {
         timed.forEach((side) => synth(side.build, size)); // warm-up, discarded
       }
-      for (let r = 0; r < repetitions(size); r++) {
+      for (let r = 0; r < repetitions(dim, size); r++) {
         // Alternate the order every repetition (ABBA) so that no side always runs first.
         for (const side of r % 2 === 0 ? timed : [...timed].reverse()) {
           if (!runs.get(side)![0]?.refused) { // a refusal is deterministic: not repeated
@@ -756,7 +760,8 @@ function render(tables: string[], largest: string[], reading: string[], profiles
     `- Wall time of the whole benchmark: ${wallSeconds.toFixed(0)} s.`,
     `- Baselines of the time ratios: ${DIMENSIONS.flatMap((d) => d.sides.filter((s) => s.baseline).map((s) => `${d.name} "${s.name}" ÷ "${s.baseline}"`)).join('; ')}.`,
     `- Repetitions: one discarded warm-up run per timed side at each size up to ${WARM_UP_UP_TO} (larger sizes follow the ` +
-      'runs at smaller sizes in the same process), then timed runs per side: 41 at size 10, 9 at 100, 5 at 500, 3 at 1,000; the order of the sides ' +
+      'runs at smaller sizes in the same process), then timed runs per side: ' +
+      `${DIMENSIONS.map((d) => `${d.repetitionsAt10} at size 10 for ${d.name}`).join(', ')}, 9 at 100, 5 at 500, 3 at 1,000; the order of the sides ` +
       'alternating every repetition; a full garbage collection before every run. The ratio is that of the medians; the ' +
       'ratio of the fastest runs is shown next to it because other processes share the machine.',
     '- Each run times `new App()`, every construct and `app.synth()` end to end (process.hrtime), with the output written ' +

@@ -213,7 +213,6 @@ export class OkeraDataBucket extends Resource implements IOkeraDataBucket {
 
     if (this.encryptionType === EncryptionType.SSE_KMS) {
       this.encryptionKey = props.encryptionKey ?? new kms.Key(this, 'Key', {
-        description: `Encrypts the Okera data bucket ${this.node.path}`,
         enableKeyRotation: true,
         pendingWindow: Duration.days(30),
         removalPolicy: destroy ? RemovalPolicy.DESTROY : RemovalPolicy.RETAIN,
@@ -453,11 +452,9 @@ function uploadDenyStatements(bucket: OkeraDataBucket, encryption: EncryptionTyp
     deny('DenySseCUploads', { Null: { 's3:x-amz-server-side-encryption-customer-algorithm': 'false' } }),
   ];
   if (keyArn !== undefined) {
-    statements.push(
-      deny('DenyOtherKmsKey', { StringNotEquals: { [KEY_ID]: keyArn }, Null: { [KEY_ID]: 'false' } }),
-      // `aws:kms` without a key id makes S3 use the AWS managed aws/s3 key instead of the bucket's key.
-      deny('DenyAwsManagedKeyUploads', { Null: { [SSE]: 'false', [KEY_ID]: 'true' } }),
-    );
+    // An encryption header with another key id, or with none (`aws:kms` alone makes S3 use the AWS managed
+    // aws/s3 key). A key id without the encryption header needs no deny: S3 rejects that request itself.
+    statements.push(deny('DenyOtherKmsKey', { StringNotEqualsIfExists: { [KEY_ID]: keyArn }, Null: { [SSE]: 'false' } }));
   } else if (encryption === EncryptionType.SSE_KMS_AWS_MANAGED) {
     // Any key id other than the aws/s3 alias (short, or as an alias ARN in the bucket's account and region)
     // names another key. The aws/s3 key's own key ARN is unknown at synthesis, so naming it is denied too:

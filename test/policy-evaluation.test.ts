@@ -155,8 +155,10 @@ describe.each<GrantForm>(['account', 'role ARN'])('data key in A shared with wor
       expectDenied(await put({ 's3:x-amz-server-side-encryption': 'aws:kms:dsse' }), 'ExplicitlyDenied');
     });
 
-    test('denies another key', async () => {
+    test('denies another key, and DSSE-KMS even with the bucket\'s own key', async () => {
       expectDenied(await put({ 's3:x-amz-server-side-encryption': 'aws:kms', 's3:x-amz-server-side-encryption-aws-kms-key-id': OTHER_KEY }), 'ExplicitlyDenied');
+      expectDenied(await put({ 's3:x-amz-server-side-encryption': 'aws:kms:dsse', 's3:x-amz-server-side-encryption-aws-kms-key-id': readWrite.keyArn }), 'ExplicitlyDenied');
+      expectDenied(await put({ 's3:x-amz-server-side-encryption': 'AES256', 's3:x-amz-server-side-encryption-aws-kms-key-id': readWrite.keyArn }), 'ExplicitlyDenied');
     });
 
     test('allows an upload without encryption headers (the bucket default applies)', async () => {
