@@ -5,7 +5,7 @@ import * as s3 from 'aws-cdk-lib/aws-s3';
 import { Construct, IConstruct } from 'constructs';
 import { IOkeraDataBucket } from './data-bucket';
 import { KMS_ACTIONS, normalizePrefix, oneOrMany, s3Statements, s3ViaService, unique } from './private/policy';
-import { deployedBytes, deployedJson } from './private/policy-size';
+import { deployedBytes, deployedJson, UNKNOWN_VALUE_LENGTH } from './private/policy-size';
 import {
   fail, isResolved, parseKeyArn, validateAccountId, validateKeyNotAlias, validateOrganizationId, validatePrefix, validateRoleArn,
 } from './private/validation';
@@ -38,11 +38,13 @@ export interface CrossAccountKmsGrantProps {
    * `Principal: {"AWS": "*"}` limited by `StringEquals` on `kms:CallerAccount` (the accounts) and
    * `kms:ViaService` (S3 in the key's region). For another account this admits exactly what its root ARN
    * as principal would: a caller of that account still needs its own IAM policy to allow the key. It
-   * costs 15 bytes per account instead of 48, so about 2,150 accounts fit one key policy instead of
-   * about 675. The bucket policy names the accounts' root ARNs (S3 Block Public Access would treat
-   * `Principal: "*"` with an account condition there as public): about 530 fit the data bucket's policy.
-   * The key's own account (also as `Aws.ACCOUNT_ID`) is an error; an account known only at deploy time
-   * (a parameter) is accepted, and the statement then excludes the key's own account.
+   * costs 15 bytes per account instead of 33 (a root ARN), so about 2,150 accounts fit one key policy
+   * instead of about 980. The bucket policy names the accounts' root ARNs (S3 Block Public Access would
+   * treat `Principal: "*"` with an account condition there as public): about 540 fit the data bucket's policy.
+   * The key's own account (also as `Aws.ACCOUNT_ID`) is an error. Accounts known only at deploy time are
+   * accepted, one by one (a parameter each) or as a list (`CfnParameter` of type `CommaDelimitedList`,
+   * `valueAsList`); the statement then excludes the key's own account, the bucket policy names listed
+   * accounts by id, and the size check counts a deploy-time list as one value.
    * @default - none
    */
   readonly accounts?: string[];
@@ -58,7 +60,9 @@ export interface CrossAccountKmsGrantProps {
 
   /**
    * An AWS Organization (`o-...`) whose accounts may use the key through S3 (`aws:PrincipalOrgID`):
-   * one small statement however many accounts the organization has.
+   * one small statement however many accounts the organization has. The key's (and bucket's) own account
+   * is left out (`StringNotEquals` on `kms:CallerAccount`, `aws:PrincipalAccount` on the bucket policy):
+   * there `Principal: "*"` would admit every principal without an IAM policy; grant those with IAM policies.
    * @default - none
    */
   readonly organizationId?: string;
@@ -69,7 +73,9 @@ export interface CrossAccountKmsGrantProps {
    * `o-a1b2c3d4e5/r-ab12/ou-ab12-11111111/` (accounts directly in that OU).
    * Use either this or `organizationId`. The statements also require the paths' organization
    * (`aws:PrincipalOrgID`), which the paths imply anyway and which S3 Block Public Access needs to
-   * accept a `Principal: "*"` bucket policy.
+   * accept a `Principal: "*"` bucket policy, and leave out the key's own account as `organizationId` does.
+   * A deploy-time list (`valueAsList`) is accepted; the statements then require the organization of its
+   * first path, so all paths of such a list must be in one organization.
    * @default - none
    */
   readonly organizationPaths?: string[];
@@ -135,9 +141,9 @@ export interface CrossAccountKmsGrantProps {
  * policy over KMS's 32,768-byte (S3's 20,480-byte) limit is an error. About 2,150 accounts fit one key
  * policy beside the default statement (15 bytes each, their `kms:CallerAccount` entry), so 1,000 accounts
  * fit one key. In the bucket policy each account costs its root ARN (33 bytes in the `aws` partition):
- * about 530 fit beside an OkeraDataBucket's own statements, so for more accounts grant the bucket to an
+ * about 540 fit beside an OkeraDataBucket's own statements, so for more accounts grant the bucket to an
  * organization, or set `bucketPolicy: false` and manage the bucket policy elsewhere. An organization
- * takes one small statement, however many accounts it has.
+ * takes one small statement, however many accounts it has, and leaves out the key's own account.
  */
 export class CrossAccountKmsGrant extends Construct {
   /**
@@ -276,6 +282,12 @@ export class CrossAccountKmsGrant extends Construct {
   }
 
   private accountPrincipals(account: string): Principals {
+    if (isListTokenElement(account)) {
+      // A list only CloudFormation knows (a CommaDelimitedList parameter): nothing to check here. The key
+      // statement then excludes the key's own account, and the bucket policy names the accounts by id.
+      this.accountList.push(account);
+      return new Principals(Kind.ACCOUNTS, { aws: [account], callerAccounts: [account] });
+    }
     validateAccountId(this, account, 'account');
     // The same id, the same token, or the account pseudo parameter (Aws.ACCOUNT_ID, the account of an
     // environment-agnostic stack), which in the key's stack is the key's account. Other tokens (parameters,
@@ -290,6 +302,11 @@ export class CrossAccountKmsGrant extends Construct {
   }
 
   private rolePrincipals(roleArn: string): Principals {
+    if (isListTokenElement(roleArn)) {
+      fail(this, `roleArns holds a list known only at deploy time (${display(this, roleArn)}): the key policy needs each role's account, which ` +
+        'cannot be taken from a deploy-time list. Give the role ARNs one by one (a parameter each, or Fn.select(i, list)), or grant their accounts ' +
+        '(`accounts` takes a deploy-time list).');
+    }
     const account = validateRoleArn(this, roleArn, 'roleArn');
     if (account === this.homeAccount) {
       fail(this, `roleArn '${roleArn}' is in the ${this.key ? 'key' : 'bucket'}'s own account ${account}, not an external one. Grant it with an IAM policy ` +
@@ -355,7 +372,7 @@ export class CrossAccountKmsGrant extends Construct {
       resources: ['*'],
       principals: group.principals(true),
       conditions: {
-        ...mergeConditions({ StringEquals: { 'kms:ViaService': s3ViaService(this.region) } }, group.conditions(true)),
+        ...mergeConditions({ StringEquals: { 'kms:ViaService': s3ViaService(this.region) } }, group.conditions(true, this.homeAccount)),
         ...(group.kind === Kind.ACCOUNTS ? { StringNotEquals: group.homeAccountExclusion(this.homeAccount) } : {}),
       },
     });
@@ -367,7 +384,7 @@ export class CrossAccountKmsGrant extends Construct {
     return mergeUnconditioned(s3Statements(this.bucket!.bucketArn, this.access, this.prefixes)).map((s) => s.copy({
       sid: hasConditions(s) ? `${sid}List` : sid,
       principals: group.principals(false),
-      conditions: mergeConditions(s.conditions, group.conditions(false)),
+      conditions: mergeConditions(s.conditions, group.conditions(false, this.bucket!.env.account)),
     }));
   }
 
@@ -418,14 +435,14 @@ class Principals {
     this.orgPaths = new Set(values.orgPaths);
   }
 
-  /** How many entries `Principal.AWS` lists in a bucket policy. */
-  public get principalCount(): number {
-    return this.aws.size;
+  /** What `Principal.AWS` lists: root or role ARNs, or account ids of a deploy-time list. */
+  public get awsValues(): string[] {
+    return [...this.aws];
   }
 
-  /** How many accounts `kms:CallerAccount` lists. */
-  public get accountCount(): number {
-    return this.callerAccounts.size;
+  /** What `kms:CallerAccount` lists. */
+  public get callerAccountValues(): string[] {
+    return [...this.callerAccounts];
   }
 
   /** The same principals as another kind. */
@@ -453,18 +470,24 @@ class Principals {
     }
   }
 
-  /** Conditions that pin `Principal: "*"` to the organization or, in key policies, to the accounts (`kms:CallerAccount`). */
-  public conditions(keyPolicy: boolean): Conditions {
+  /**
+   * Conditions that pin `Principal: "*"` to the organization or, in key policies, to the accounts (`kms:CallerAccount`).
+   * The organization statements leave out the policy's own account (`homeAccount`), which is normally in the
+   * organization: there `Principal: "*"` would admit every principal without an IAM policy.
+   */
+  public conditions(keyPolicy: boolean, homeAccount: string): Conditions {
+    const notHome = { StringNotEquals: { [keyPolicy ? 'kms:CallerAccount' : 'aws:PrincipalAccount']: homeAccount } };
     switch (this.kind) {
       case Kind.ACCOUNTS:
       case Kind.ROLES:
         return keyPolicy ? { StringEquals: { 'kms:CallerAccount': lazyList(this.callerAccounts) } } : {};
       case Kind.ORGANIZATION:
-        return { StringEquals: { 'aws:PrincipalOrgID': lazyList(this.orgIds) } };
+        return { StringEquals: { 'aws:PrincipalOrgID': lazyList(this.orgIds) }, ...notHome };
       case Kind.ORGANIZATION_PATHS:
         return {
           'StringEquals': { 'aws:PrincipalOrgID': lazyList(this.orgIds) },
           'ForAnyValue:StringLike': { 'aws:PrincipalOrgPaths': lazyList(this.orgPaths) },
+          ...notHome,
         };
     }
   }
@@ -477,7 +500,7 @@ class Principals {
    */
   public homeAccountExclusion(homeAccount: string): IResolvable {
     return Lazy.any({
-      produce: () => Token.isUnresolved(homeAccount) || [...this.callerAccounts].some((a) => Token.isUnresolved(a))
+      produce: () => Token.isUnresolved(homeAccount) || [...this.callerAccounts].some(isDeployTime)
         ? { 'kms:CallerAccount': homeAccount } : undefined,
     });
   }
@@ -498,14 +521,20 @@ function byKind(groups: Principals[]): Principals[] {
   return [...merged.values()];
 }
 
+/** Accounts and roles one merged statement lists, and the values it writes for them (for the size error). */
+interface Listing {
+  readonly accounts: string[];
+  readonly roles: string[];
+  readonly values: string[];
+}
+
 /** Where merged statements go, and the size limit of that policy. */
 interface PolicyTarget {
   readonly what: string;
   readonly maxBytes: number;
-  /** How one account is written in each statement that lists it (for the size error). */
-  readonly accountEntry: { readonly what: string; value(partition: string): string };
-  /** How many accounts (and, in bucket policies, roles) an accounts statement lists, and what they are. */
-  readonly listed: { readonly what: string; count(principals: Principals): number };
+  /** How an account and a role are written in this policy (for the size error). */
+  readonly entryWhat: { readonly account: string; readonly role: string };
+  listing(principals: Principals): Listing;
   add(statement: iam.PolicyStatement): boolean;
   document(): unknown;
 }
@@ -514,8 +543,10 @@ function keyPolicyTarget(key: kms.IKey): PolicyTarget {
   return {
     what: 'key policy',
     maxBytes: KMS_KEY_POLICY_MAX_BYTES,
-    accountEntry: { what: 'its kms:CallerAccount entry', value: () => '111111111111' },
-    listed: { what: 'accounts', count: (p) => p.accountCount },
+    entryWhat: { account: 'its kms:CallerAccount entry', role: 'its ARN and kms:CallerAccount entry' },
+    listing: (p) => p.kind === Kind.ROLES
+      ? { accounts: [], roles: p.awsValues, values: [...p.awsValues, ...p.callerAccountValues] }
+      : { accounts: p.callerAccountValues, roles: [], values: p.callerAccountValues },
     add: (s) => key.addToResourcePolicy(s).statementAdded,
     document: () => findCfnKey(key)?.keyPolicy,
   };
@@ -525,8 +556,12 @@ function bucketPolicyTarget(bucket: s3.IBucket): PolicyTarget {
   return {
     what: 'bucket policy',
     maxBytes: S3_BUCKET_POLICY_MAX_BYTES,
-    accountEntry: { what: 'its root ARN', value: (partition) => `arn:${partition}:iam::111111111111:root` },
-    listed: { what: 'account and role principals', count: (p) => p.principalCount },
+    entryWhat: { account: 'its root ARN', role: 'its ARN' },
+    listing: (p) => ({
+      accounts: p.awsValues.filter((v) => !/:role\//.test(v)),
+      roles: p.awsValues.filter((v) => /:role\//.test(v)),
+      values: p.awsValues,
+    }),
     add: (s) => bucket.addToResourcePolicy(s).statementAdded,
     document: () => bucket.policy?.document,
   };
@@ -599,23 +634,44 @@ class SharedGrants extends Construct {
     if (bytes <= target.maxBytes) {
       return [];
     }
-    const entries = [...this.slots.values()].filter((e) => e.principals.kind === Kind.ACCOUNTS);
-    const count = entries.reduce((n, e) => n + target.listed.count(e.principals), 0);
-    const statements = Math.max(1, ...entries.map((e) => e.statements));
-    const entryBytes = deployedJson(stack, stack.resolve(target.accountEntry.value(stack.partition))).length + 1; // and a comma
-    const perAccount = entryBytes * statements;
     const over = bytes - target.maxBytes;
-    const fewer = Math.ceil(over / perAccount);
-    const capacity = Math.floor((target.maxBytes - (bytes - count * perAccount)) / perAccount);
+    const head = `The ${target.what} would be about ${fmt(bytes)} bytes once deployed, ${fmt(over)} over the limit of ${fmt(target.maxBytes)} bytes. `;
+    // What the listed accounts and roles cost: each value in each statement that lists it, with its quotes and a comma.
+    const accounts = new Set<string>();
+    const roles = new Set<string>();
+    let listedBytes = 0;
+    let statements = 1;
+    for (const entry of [...this.slots.values()].filter((e) => e.principals.kind === Kind.ACCOUNTS || e.principals.kind === Kind.ROLES)) {
+      const listing = target.listing(entry.principals);
+      listing.accounts.forEach((a) => accounts.add(a));
+      listing.roles.forEach((r) => roles.add(r));
+      listedBytes += entry.statements * listing.values.reduce((n, v) => n + valueBytes(stack, v) + 1, 0);
+      statements = Math.max(statements, entry.statements);
+    }
+    const listed = accounts.size + roles.size;
+    if (listed === 0) {
+      return [head + `CrossAccountKmsGrant lists no accounts or roles in it (organization statements are small): the size comes from the ${target.what}'s ` +
+        `other statements. Shorten those, or keep some of the data under another ${target.what === 'key policy' ? 'key' : 'bucket'}.`];
+    }
+    const each = listedBytes / listed;
+    const fewer = Math.ceil(over / each);
+    const capacity = Math.max(0, Math.floor((target.maxBytes - (bytes - listedBytes)) / each));
+    const what = roles.size === 0 ? `accounts in it; each account costs about ${Math.round(each)} bytes (${target.entryWhat.account}`
+      : `${accounts.size > 0 ? `${fmt(accounts.size)} accounts and ` : ''}roles in it; each ${accounts.size > 0 ? 'principal costs about ' +
+        `${Math.round(each)} bytes on average` : `role costs about ${Math.round(each)} bytes`} (${accounts.size > 0 ? `${target.entryWhat.account} or ` : ''}` +
+        `${target.entryWhat.role}`;
     return [
-      `The ${target.what} would be about ${fmt(bytes)} bytes once deployed, ${fmt(over)} over the limit of ${fmt(target.maxBytes)} bytes. ` +
-      `CrossAccountKmsGrant lists ${fmt(count)} ${target.listed.what} in it; each account costs about ${perAccount} bytes ` +
-      `(${target.accountEntry.what}${statements > 1 ? ` in ${statements} statements` : ''}), ` +
-      `so remove at least ${fmt(fewer)} of them: about ${fmt(Math.max(0, capacity))} accounts fit at most` +
-      `${capacity < 1000 ? ' (1,000 accounts cannot be listed one by one)' : ''}. Grant the AWS Organization instead: organizationId: 'o-...' ` +
-      '(or organizationPaths: [\'o-.../r-.../ou-.../*\'] for some OUs) adds one small statement however many accounts it holds.',
+      head + `CrossAccountKmsGrant lists ${fmt(roles.size === 0 ? accounts.size : roles.size)} ${what}${statements > 1 ? ` in ${statements} statements` : ''}), ` +
+      `so remove at least ${fmt(fewer)} of them: about ${fmt(capacity)} ${roles.size === 0 ? 'accounts' : accounts.size === 0 ? 'roles' : 'principals'} fit at most${capacity < 1000 ? ' (1,000 accounts cannot be listed one by one)' : ''}. ` +
+      'Grant the AWS Organization instead: organizationId: \'o-...\' (or organizationPaths: [\'o-.../r-.../ou-.../*\'] for some OUs) adds one small ' +
+      'statement however many accounts it holds.',
     ];
   }
+}
+
+/** Bytes of one listed value as deployed, in JSON (with its quotes); a deploy-time list counts as one unknown value. */
+function valueBytes(stack: Stack, value: string): number {
+  return isListTokenElement(value) ? UNKNOWN_VALUE_LENGTH + 2 : deployedJson(stack, stack.resolve(value)).length;
 }
 
 function validateAccess(scope: IConstruct, access?: DataAccess): DataAccess {
@@ -630,6 +686,9 @@ const ORG_PATH = /^(o-[a-z0-9]{10,32})\/(\*|r-[a-z0-9]{4,32}\/((ou-[a-z0-9]{4,32
 
 /** Validate an `aws:PrincipalOrgPaths` value and return its organization id. */
 function validateOrganizationPath(scope: IConstruct, path: string): string {
+  if (isListTokenElement(path)) {
+    return Fn.select(0, Fn.split('/', Fn.select(0, [path]))); // the organization of the list's first path
+  }
   if (!isResolved(path)) {
     return Fn.select(0, Fn.split('/', path));
   }
@@ -660,10 +719,10 @@ function isAccountPseudo(scope: IConstruct, value: string): boolean {
 
 /** A value for an error message: quoted when known, else what CloudFormation fills in (`'AWS::AccountId'`, a parameter's logical id). */
 function display(scope: IConstruct, value: string): string {
-  if (isResolved(value)) {
+  if (isResolved(value) && !isListTokenElement(value)) {
     return `'${value}'`;
   }
-  const resolved = Stack.of(scope).resolve(value);
+  const resolved = Stack.of(scope).resolve(isListTokenElement(value) ? [value] : value);
   return typeof resolved?.Ref === 'string' ? `'${resolved.Ref}'` : `${JSON.stringify(resolved)} (known at deploy time)`;
 }
 
@@ -671,8 +730,29 @@ function describeKey(key: kms.IKey): string {
   return isResolved(key.keyArn) ? key.keyArn : key.node.path;
 }
 
+/** The values as a policy list; a deploy-time list among them is spliced in (`Fn::Split` of a `Fn::Join`). */
 function lazyList(values: Set<string>) {
-  return Lazy.any({ produce: () => oneOrMany([...values]) });
+  return Lazy.any({
+    produce: () => {
+      const list = [...values];
+      if (list.length === 1 && isListTokenElement(list[0])) {
+        return list; // the deploy-time list itself
+      }
+      return list.some(isListTokenElement)
+        ? Fn.split(',', Fn.join(',', list.map((v) => (isListTokenElement(v) ? Fn.join(',', [v]) : v))))
+        : oneOrMany(list);
+    },
+  });
+}
+
+/** True for the element a list token (`CfnParameter.valueAsList`, `Fn.split`) shows as: the whole list, known at deploy time. */
+function isListTokenElement(value: string): boolean {
+  return Token.isUnresolved([value]);
+}
+
+/** Known only at deploy time: a token, or a deploy-time list. */
+function isDeployTime(value: string): boolean {
+  return Token.isUnresolved(value) || isListTokenElement(value);
 }
 
 function hasConditions(statement: iam.PolicyStatement): boolean {

@@ -1,4 +1,7 @@
-import { Annotations, Arn, ArnFormat, AspectPriority, Aspects, Duration, IAspect, PhysicalName, Stack, Token, TokenComparison } from 'aws-cdk-lib';
+import {
+  Annotations, Arn, ArnFormat, AspectPriority, Aspects, DefaultTokenResolver, Duration, IAspect, IPostProcessor, IResolvable, IResolveContext,
+  PhysicalName, Stack, StringConcat, Token, TokenComparison, Tokenization,
+} from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import * as s3 from 'aws-cdk-lib/aws-s3';
@@ -7,9 +10,11 @@ import { Construct, IConstruct } from 'constructs';
 import { crossAccountGrantsOn } from './cross-account-kms-grant';
 import { IOkeraDataBucket, OkeraDataBucket } from './data-bucket';
 import { markDataBucketGrantee } from './private/grantee';
-import { kmsViaS3Statement, normalizePrefix, s3Statements, unique } from './private/policy';
+import { kmsViaS3Statement, normalizePrefix, oneOrMany, s3Statements, unique } from './private/policy';
 import { deployedJson } from './private/policy-size';
-import { assertAwsManagedKeyAccount, fail, isResolved, parseKeyArn, validateDataAccess, validateKeyArn, validatePrefix, validateRegion } from './private/validation';
+import {
+  assertAwsManagedKeyAccount, fail, isResolved, parseKeyArn, validateAccountId, validateDataAccess, validateKeyArn, validatePrefix, validateRegion,
+} from './private/validation';
 import { DataAccess, EncryptionType, SupportMatrix } from './support-matrix';
 
 /** Properties of an `OkeraWorkerRole`. */
@@ -75,7 +80,12 @@ export interface OkeraWorkerRoleProps {
 
   /**
    * How many managed policies the role may have (IAM's "Managed policies per role" quota: 10 by default,
-   * up to 20 after a quota increase). Policies you attach yourself count too.
+   * up to 20 after a quota increase). Managed policies you attach yourself count too, as far as the app shows
+   * them when the role writes its policies (at synthesis): those in the role's `managedPolicyArns`
+   * (`role.addManagedPolicy()`), and customer managed policies (`iam.ManagedPolicy`, `CfnManagedPolicy`) in any
+   * stack of the app not known to be in another account whose `roles` name this role (`roles: [workerRole.role]`)
+   * or a role imported by this role's literal name or ARN. Policies attached outside the app are not seen:
+   * subtract them from your quota.
    * @default 10
    */
   readonly maxManagedPolicies?: number;
@@ -107,7 +117,7 @@ export interface BucketNamePatternOptions {
   /**
    * How the matching buckets are encrypted: `SSE_KMS` needs `encryptionKeyArns` (or `anyKeyViaS3` with
    * `anyKeyRegions` on the role); say `SSE_S3` explicitly when they need no KMS permissions.
-   * `SSE_KMS_AWS_MANAGED` works only for buckets of the role's own account, which cannot be checked here.
+   * `SSE_KMS_AWS_MANAGED` works only for buckets of the role's own account: `accounts` may then name no other.
    * @default EncryptionType.SSE_KMS
    */
   readonly encryption?: EncryptionType;
@@ -118,6 +128,16 @@ export interface BucketNamePatternOptions {
    * @default - none
    */
   readonly encryptionKeyArns?: string[];
+
+  /**
+   * The AWS accounts (12-digit ids) that own the matching buckets. Bucket names are global: without this
+   * condition a pattern would also match buckets of any other account. The role's S3 statements for the
+   * pattern get the condition `StringEquals: { 's3:ResourceAccount': <accounts> }`; patterns of the same
+   * access level and the same accounts share one statement.
+   * @default - the accounts in the `encryptionKeyArns` known at synth time (a key ARN that is a token adds
+   * none), plus the account of the role's stack (`AWS::AccountId` for an environment-agnostic stack)
+   */
+  readonly accounts?: string[];
 }
 
 /** The default of `maxManagedPolicies`: IAM's default quota of managed policies per role. */
@@ -149,7 +169,10 @@ interface BucketGrant {
 interface PatternGrant {
   readonly arn: string;
   access: DataAccess;
+  readonly encryption: EncryptionType;
   readonly keyArns: string[];
+  /** The accounts owning the matching buckets (`s3:ResourceAccount`); sorted, without duplicates. */
+  readonly accounts: string[];
 }
 
 /** A statement whose resource list may be split across policies. */
@@ -163,8 +186,9 @@ interface StatementPart {
  *
  * Add buckets with `addDataBucket` (or `bucket.grantRead(workerRole)` on an `OkeraDataBucket`, which
  * delegates to it) and naming conventions with `addBucketNamePattern`. At synthesis the permissions of
- * all of them are merged (one statement per kind and access level, resource lists) into customer managed
- * policies attached to the role, split before IAM's 6,144-character limit; the role has no inline policy.
+ * all of them are merged (one statement per kind and access level, and per account set for name patterns;
+ * resource lists) into customer managed policies attached to the role, split before IAM's 6,144-character
+ * limit; the role has no inline policy.
  *
  * `grantPrincipal` is the role, so other constructs' `grant*` methods still work, but they add an inline
  * policy (`DefaultPolicy`) to the role: for data buckets use `addDataBucket`.
@@ -261,7 +285,8 @@ export class OkeraWorkerRole extends Construct implements iam.IGrantable {
     this.assertNotRendered(`addDataBucket(${bucket.node.path})`);
     const access = validateDataAccess(this, options.access, `${what}: access`);
     const prefixes = this.validatePrefixes(what, options.prefixes);
-    this.assertSamePartition(bucket.env.region, what);
+    const partition = regionPartition(bucket.env.region);
+    this.assertSamePartition(partition, `${what} is in ${bucket.env.region} (partition ${partition})`);
     const keyArn = this.validateBucketEncryption(bucket, what);
     // Imports by name and by ARN of the same bucket are the same bucket.
     const identity = isResolved(bucket.bucketName) ? bucket.bucketName : bucket.bucketArn;
@@ -278,11 +303,13 @@ export class OkeraWorkerRole extends Construct implements iam.IGrantable {
   }
 
   /**
-   * Give the workers access to every bucket whose name matches a pattern (e.g. `analytics-*`): S3 actions on
-   * `arn:<partition>:s3:::<pattern>` and its objects, plus KMS actions on the given key ARNs.
+   * Give the workers access to every bucket whose name matches a pattern (e.g. `analytics-*`) and that one of
+   * the pattern's `accounts` owns: S3 actions on `arn:<partition>:s3:::<pattern>` and its objects, conditioned
+   * on `s3:ResourceAccount`, plus KMS actions on the given key ARNs. Adding the same pattern again with the same
+   * encryption, keys and accounts merges the access levels (read-write wins); with other ones it is an error.
    *
    * @param pattern a bucket name with the IAM wildcards `*` and `?`, e.g. `analytics-*`
-   * @param options access level and encryption of the matching buckets
+   * @param options access level, encryption and accounts of the matching buckets
    */
   public addBucketNamePattern(pattern: string, options: BucketNamePatternOptions): void {
     this.assertNotRendered(`addBucketNamePattern(${pattern})`);
@@ -297,6 +324,8 @@ export class OkeraWorkerRole extends Construct implements iam.IGrantable {
     }
     keyArns.forEach((arn) => {
       validateKeyArn(this, arn, `${what}: encryption key ARN`);
+      const partition = isResolved(arn) ? parseKeyArn(arn)!.partition : undefined;
+      this.assertSamePartition(partition, `${what}: encryption key ARN '${arn}' is in partition ${partition}`);
       this.assertAnyKeyRegion(keyRegion(arn), `${what} (key ${arn})`);
     });
     if (keyArns.length > 0 && encryption !== EncryptionType.SSE_KMS) {
@@ -313,17 +342,52 @@ export class OkeraWorkerRole extends Construct implements iam.IGrantable {
           'Set anyKeyRegions on the role, e.g. anyKeyRegions: [\'us-east-1\'], or list the keys in encryptionKeyArns.');
       }
     }
+    const declared = { encryption, keyArns: unique(keyArns), accounts: this.patternAccounts(what, keyArns, options.accounts) };
     if (encryption === EncryptionType.SSE_KMS_AWS_MANAGED) {
-      Annotations.of(this).addWarningV2('cdk-okera-s3-encryption:patternAwsManagedKey',
-        `${what} declares the AWS managed aws/s3 key: that only works for buckets in the role's own account, which cannot be checked for a pattern.`);
+      this.assertAwsManagedPatternAccounts(what, declared.accounts);
     }
     const existing = this.patterns.get(pattern);
-    if (existing) {
-      existing.access = existing.access === DataAccess.READ_WRITE ? existing.access : access;
-      existing.keyArns.push(...keyArns.filter((k) => !existing.keyArns.includes(k)));
-    } else {
-      this.patterns.set(pattern, { arn: `arn:${Stack.of(this).partition}:s3:::${pattern}`, access, keyArns: unique(keyArns) });
+    if (existing === undefined) {
+      this.patterns.set(pattern, { arn: `arn:${Stack.of(this).partition}:s3:::${pattern}`, access, ...declared });
+      return;
     }
+    const describe = (d: typeof declared) => `encryption ${d.encryption}${d.keyArns.length ? ` (keys ${[...d.keyArns].sort().join(', ')})` : ''} ` +
+      `in account(s) ${d.accounts.join(', ')}`;
+    if (describe(existing) !== describe(declared)) {
+      fail(this, `${what} was already added with ${describe(existing)}, now with ${describe(declared)}. Add each pattern once, with the ` +
+        'encryption its buckets actually have and all the accounts that own them.');
+    }
+    existing.access = existing.access === DataAccess.READ_WRITE ? existing.access : access;
+  }
+
+  /** The aws/s3 key admits only its own account's principals: a pattern's buckets must be in the role's account. */
+  private assertAwsManagedPatternAccounts(what: string, accounts: string[]): void {
+    const own = Stack.of(this).account;
+    const others = accounts.filter((a) => a !== own);
+    const different = others.filter((a) => Token.compareStrings(a, own) === TokenComparison.DIFFERENT);
+    if (different.length > 0) {
+      fail(this, `${what} declares the AWS managed aws/s3 key, which only principals of the bucket's own account can use, but lists ` +
+        `account(s) ${different.join(', ')} and this role is in account ${own}: the aws/s3 key policy cannot be edited, so it cannot be ` +
+        'shared across accounts. Encrypt those buckets with a customer managed key (EncryptionType.SSE_KMS with encryptionKeyArns) or with SSE-S3.');
+    }
+    if (others.length > 0) {
+      Annotations.of(this).addWarningV2('cdk-okera-s3-encryption:patternAwsManagedKey',
+        `${what} declares the AWS managed aws/s3 key, which only works for buckets in the role's own account; its accounts and the role's ` +
+        'are not all known at synth time, so this could not be checked.');
+    }
+  }
+
+  /** The accounts owning a pattern's buckets: validated, or the default (the known key accounts and the role's). */
+  private patternAccounts(what: string, keyArns: string[], accounts?: string[]): string[] {
+    if (accounts === undefined) {
+      return unique([Stack.of(this).account, ...keyArns.filter(isResolved).map((arn) => parseKeyArn(arn)!.account)]).sort();
+    }
+    if (accounts.length === 0) {
+      fail(this, `${what}: accounts is empty. List the accounts that own the matching buckets, e.g. ['111111111111'], or omit ` +
+        'accounts for the accounts of the keys and of the role.');
+    }
+    accounts.forEach((account) => validateAccountId(this, account, `${what}: account`));
+    return unique(accounts).sort();
   }
 
   private validatePrefixes(what: string, prefixes?: string[]): (string | undefined)[] {
@@ -367,12 +431,11 @@ export class OkeraWorkerRole extends Construct implements iam.IGrantable {
     return keyArn;
   }
 
-  /** An IAM role can only be granted resources of its own partition (aws, aws-cn, aws-us-gov, ...). */
-  private assertSamePartition(region: string, what: string): void {
-    const partitionOf = (r: string) => (isResolved(r) ? RegionInfo.get(r).partition : undefined);
-    const [mine, theirs] = [partitionOf(Stack.of(this).region), partitionOf(region)];
+  /** An IAM role can only be granted resources of its own partition (aws, aws-cn, aws-us-gov, ...): `theirs`, where known. */
+  private assertSamePartition(theirs: string | undefined, what: string): void {
+    const mine = regionPartition(Stack.of(this).region);
     if (mine !== undefined && theirs !== undefined && mine !== theirs) {
-      fail(this, `${what} is in ${region} (partition ${theirs}) and this role in ${Stack.of(this).region} (partition ${mine}): an IAM role ` +
+      fail(this, `${what} and this role in ${Stack.of(this).region} (partition ${mine}): an IAM role ` +
         `cannot be granted resources of another partition. Give the workers a role in a stack of the ${theirs} partition.`);
     }
   }
@@ -410,22 +473,7 @@ export class OkeraWorkerRole extends Construct implements iam.IGrantable {
     const attached = this.countOtherManagedPolicies();
     const budget = this.maxManagedPolicies - attached;
     if (documents.length > budget) {
-      let fit = 0;
-      for (let lo = 0, hi = grants.length; lo <= hi;) {
-        const mid = Math.floor((lo + hi) / 2);
-        if (this.pack(grants.slice(0, mid)).length <= budget) {
-          fit = mid;
-          lo = mid + 1;
-        } else {
-          hi = mid - 1;
-        }
-      }
-      fail(this, `the permissions for ${grants.length} data bucket(s) and ${this.patterns.size} name pattern(s) need ${documents.length} managed ` +
-        `policies of at most ${MANAGED_POLICY_MAX_LENGTH} characters, but maxManagedPolicies is ${this.maxManagedPolicies}` +
-        `${attached ? ` and ${attached} other managed policies are already attached` : ''}: ` +
-        `only the first ${fit} bucket(s) fit. Cover buckets by naming convention with ` +
-        'addBucketNamePattern(), turn on anyKeyViaS3 (no key ARN per bucket), or raise the IAM quota "Managed policies per role" and ' +
-        `maxManagedPolicies (up to ${MAX_MANAGED_POLICIES_QUOTA}).`);
+      fail(this, this.quotaError(grants, documents.length, attached));
     }
     // Attached from the policy side (as CDK's own grants are), so a key policy naming the role makes no
     // dependency cycle; the instance profile waits for the policies, so instances start with their permissions.
@@ -440,6 +488,47 @@ export class OkeraWorkerRole extends Construct implements iam.IGrantable {
     });
   }
 
+  /** Why the permissions need more managed policies than the quota leaves, and only the remedies that would help. */
+  private quotaError(grants: BucketGrant[], needed: number, attached: number): string {
+    const budget = this.maxManagedPolicies - attached;
+    const patterns = [...this.patterns.values()];
+    const patternsAlone = patterns.length > 0 ? this.pack([]).length : 0;
+    let situation = '';
+    if (budget <= 0) {
+      situation = ': none is left for the data permissions';
+    } else if (grants.length > 0 && patternsAlone > budget) {
+      situation = `: the name patterns alone need ${patternsAlone}`;
+    } else if (grants.length > 0) {
+      let fit = 0;
+      for (let lo = 0, hi = grants.length; lo <= hi;) {
+        const mid = Math.floor((lo + hi) / 2);
+        if (this.pack(grants.slice(0, mid)).length <= budget) {
+          fit = mid;
+          lo = mid + 1;
+        } else {
+          hi = mid - 1;
+        }
+      }
+      situation = `: only the first ${fit} bucket(s) fit`;
+    }
+    // Smaller permissions help only if some policy is left for them.
+    const room = budget > 0;
+    const keyArns = grants.some((g) => g.keyArn !== undefined) || patterns.some((p) => p.keyArns.length > 0);
+    const remedies = [
+      ...room && grants.length > 0 && patternsAlone <= budget ? ['cover buckets by naming convention with addBucketNamePattern()'] : [],
+      ...room && patterns.length > 0 && (grants.length === 0 || patternsAlone > budget) ? ['use fewer, broader name patterns'] : [],
+      ...room && keyArns && !this.anyKeyViaS3 ? ['turn on anyKeyViaS3 (no key ARN per bucket)'] : [],
+      ...attached > 0 ? [`attach fewer of the ${attached} other managed policies`] : [],
+      ...this.maxManagedPolicies < MAX_MANAGED_POLICIES_QUOTA
+        ? [`raise the IAM quota "Managed policies per role" and maxManagedPolicies (up to ${MAX_MANAGED_POLICIES_QUOTA})`] : [],
+    ];
+    const advice = remedies.length > 1 ? `${remedies.slice(0, -1).join(', ')}, or ${remedies[remedies.length - 1]}` : remedies.join('');
+    return `the permissions for ${grants.length} data bucket(s) and ${patterns.length} name pattern(s) need ${needed} managed ` +
+      `policies of at most ${MANAGED_POLICY_MAX_LENGTH} characters, but maxManagedPolicies is ${this.maxManagedPolicies}` +
+      `${attached ? ` and ${attached} other managed policies are already attached` : ''}${situation}. ` +
+      `${advice.charAt(0).toUpperCase()}${advice.slice(1)}.`;
+  }
+
   /**
    * A data bucket of this app in another account must admit the role in its bucket policy (and, for SSE_KMS, its
    * key policy): addDataBucket writes only the role's own policies, so without a CrossAccountKmsGrant every
@@ -452,7 +541,9 @@ export class OkeraWorkerRole extends Construct implements iam.IGrantable {
         continue;
       }
       const admitting = crossAccountGrantsOn(bucket).filter((g) =>
-        g.organization || g.accounts.includes(stack.account) || g.roleArns.some((arn) => this.isRoleArn(arn)));
+        // Accounts known only at deploy time (a parameter, a list) may include the role's: not an error here.
+        g.organization || g.accounts.some((a) => a === stack.account || Token.isUnresolved(a) || Token.isUnresolved([a]))
+        || g.roleArns.some((arn) => this.isRoleArn(arn)));
       const checkKey = bucket.encryptionType === EncryptionType.SSE_KMS && bucket.encryptionKey?.node.defaultChild instanceof kms.CfnKey;
       const needed = effectivePrefixes(prefixes);
       const missing = ACCESS_LEVELS.filter((access) => {
@@ -550,14 +641,41 @@ export class OkeraWorkerRole extends Construct implements iam.IGrantable {
     return packStatements(this, parts, knownLengthArns(this, grants));
   }
 
-  /** Managed policies attached to the role other than ours: on the role, or naming the role (same stack). */
+  /**
+   * Managed policies attached to the role other than ours: on the role (`ManagedPolicyArns`), or customer managed
+   * policies anywhere in the app, in the role's account, whose `Roles` name this role (by reference, or imported by
+   * its literal name or ARN). Each policy's roles are resolved in its own stack, as synthesis will.
+   */
   private countOtherManagedPolicies(): number {
     const stack = Stack.of(this);
     const onRole = stack.resolve((this.role.node.defaultChild as iam.CfnRole).managedPolicyArns);
-    const roleRef = JSON.stringify(stack.resolve(this.role.roleName));
-    const naming = stack.node.findAll().filter((c) => c instanceof iam.CfnManagedPolicy && Stack.of(c) === stack &&
-      [stack.resolve(c.roles)].flat().some((r) => JSON.stringify(r) === roleRef));
+    const name = (this.role as unknown as { physicalName: string }).physicalName;
+    const resolver = new RoleMarker([this.role.roleName, this.role.roleArn]);
+    const namesRole = (r: unknown) => JSON.stringify(r ?? null).includes(ROLE_MARK) || (isResolved(name) && r === name);
+    const naming = this.node.root.node.findAll().filter((c) => c instanceof iam.CfnManagedPolicy &&
+      Token.compareStrings(Stack.of(c).account, stack.account) !== TokenComparison.DIFFERENT &&
+      [Tokenization.resolve(c.roles, { scope: c, resolver })].flat().some(namesRole));
     return (Array.isArray(onRole) ? onRole.length : 0) + naming.length;
+  }
+}
+
+/** What `RoleMarker` resolves the role's own tokens to. */
+const ROLE_MARK = '<okera-worker-role>';
+
+/**
+ * Resolves tokens as synthesis does, except that the given ones (the role's name and ARN) become `ROLE_MARK`
+ * (strings that mix text and tokens are concatenated as text: enough to find the mark).
+ */
+class RoleMarker extends DefaultTokenResolver {
+  private readonly tokens: IResolvable[];
+
+  constructor(values: string[]) {
+    super(new StringConcat());
+    this.tokens = values.flatMap((v) => Tokenization.reverseString(v).tokens);
+  }
+
+  public resolveToken(t: IResolvable, context: IResolveContext, postProcessor: IPostProcessor): any {
+    return this.tokens.includes(t) ? ROLE_MARK : super.resolveToken(t, context, postProcessor);
   }
 }
 
@@ -591,7 +709,9 @@ function collectLevel(access: DataAccess, grants: BucketGrant[], patterns: Patte
     }
   }
   for (const pattern of patterns.filter((p) => p.access === access)) {
-    level.s3.push(...s3Statements(pattern.arn, access, []));
+    const statements = s3Statements(pattern.arn, access, []);
+    statements.forEach((s) => s.addCondition('StringEquals', { 's3:ResourceAccount': oneOrMany(pattern.accounts) }));
+    level.s3.push(...statements);
     pattern.keyArns.forEach((k) => addKey(k, keyRegion(k)));
   }
   return { ...level, any: level.s3.length > 0 };
@@ -694,6 +814,11 @@ function knownLengthArns(scope: IConstruct, grants: BucketGrant[]): Map<string, 
   return new Map(owned.map((b) => [b.bucketArn, `arn:${partition}:s3:::${'x'.repeat(MAX_BUCKET_NAME_LENGTH)}`]));
 }
 
+/** The partition of a region known at synth time. */
+function regionPartition(region: string): string | undefined {
+  return isResolved(region) ? RegionInfo.get(region).partition : undefined;
+}
+
 /** The region of a key ARN (S3 only uses keys in the bucket's region). */
 function keyRegion(keyArn: string): string {
   return isResolved(keyArn) ? parseKeyArn(keyArn)!.region : Arn.split(keyArn, ArnFormat.SLASH_RESOURCE_NAME).region!;
@@ -717,8 +842,11 @@ function validateMaxManagedPolicies(scope: IConstruct, value?: number): number {
     return DEFAULT_MAX_MANAGED_POLICIES;
   }
   if (Token.isUnresolved(value) || !Number.isInteger(value) || value < 1 || value > MAX_MANAGED_POLICIES_QUOTA) {
-    fail(scope, `maxManagedPolicies ${Token.isUnresolved(value) ? '(a token)' : value} is invalid. Use a whole number from 1 to ` +
-      `${MAX_MANAGED_POLICIES_QUOTA} known at synth time: your account's "Managed policies per role" IAM quota (10 unless raised).`);
+    // Callers from other languages (or plain JavaScript) can pass any type: show it.
+    const shown = Token.isUnresolved(value) ? '(a token)' : typeof value === 'number' ? String(value)
+      : `${typeof value === 'string' ? `'${value}'` : String(value)} (a ${typeof value})`;
+    fail(scope, `maxManagedPolicies ${shown} is invalid: give a whole number from 1 to ${MAX_MANAGED_POLICIES_QUOTA} known at synth time, ` +
+      'your account\'s "Managed policies per role" IAM quota (10 unless raised).');
   }
   return value;
 }
@@ -744,6 +872,12 @@ function validateBucketNamePattern(scope: IConstruct, pattern: string): void {
   if (!BUCKET_PATTERN.test(pattern)) {
     fail(scope, `Bucket name pattern '${pattern}' may only contain lowercase letters, digits, '.', '-' and the wildcards '*' and '?', ` +
       'like bucket names. Use e.g. \'analytics-*\'.');
+  }
+  // A wildcard at either end can stand for a letter or digit; a literal '-' or '.' there matches no bucket.
+  if (/^[.-]|[.-]$/.test(pattern)) {
+    const starts = /^[.-]/.test(pattern);
+    fail(scope, `Bucket name pattern '${pattern}' ${starts ? 'starts' : 'ends'} with '${starts ? pattern[0] : pattern.slice(-1)}', but bucket ` +
+      'names start and end with a lowercase letter or a digit, so it would match no bucket. Use e.g. \'analytics-*\' or \'*-prod\'.');
   }
   if (pattern.replace(/[*?]/g, '').length < 3) {
     fail(scope, `Bucket name pattern '${pattern}' has fewer than 3 literal characters, so it would match nearly every bucket in S3. ` +

@@ -55,6 +55,16 @@ function bucketPolicyBytes(stack: Stack): number {
   return Buffer.byteLength(JSON.stringify(deployed(policy.Properties.PolicyDocument)), 'utf8');
 }
 
+/** The synthesis error of a stack (the test fails when it synthesizes). */
+function errorOf(stack: Stack): string {
+  try {
+    Template.fromStack(stack);
+  } catch (e) {
+    return (e as Error).message;
+  }
+  throw new Error('expected a synthesis error');
+}
+
 describe('key policy size guard', () => {
   // The boundary is computed from rendered policies, not hard-coded: the size grows by a fixed number of
   // bytes per account (its id in the kms:CallerAccount list of the Principal AWS "*" statement).
@@ -112,6 +122,41 @@ describe('key policy size guard', () => {
     expect(keyPolicyBytes(stack)).toBeLessThan(1_000);
   });
 
+  test('an account listed at both access levels counts once, at the cost of both listings', () => {
+    // n accounts READ and the same n READ_WRITE: each costs two kms:CallerAccount entries, so about half as many fit.
+    const n = Math.ceil(maxAccounts / 2) + 10;
+    const stack = new Stack(new App(), 'Data', { env: ENV });
+    const key = new kms.Key(stack, 'Key');
+    new CrossAccountKmsGrant(stack, 'R', { key, accounts: accountIds(n), outputs: false });
+    new CrossAccountKmsGrant(stack, 'W', { key, accounts: accountIds(n), access: DataAccess.READ_WRITE, outputs: false });
+    const message = errorOf(stack);
+    expect(message).toContain(`lists ${fmt(n)} accounts in it; each account costs about ${2 * perAccount} bytes (its kms:CallerAccount entry)`);
+    const fit = Number(/about ([\d,]+) accounts fit at most/.exec(message)![1].replace(/,/g, ''));
+    expect(fit).toBeGreaterThan(maxAccounts / 2 - 10);
+    expect(fit).toBeLessThan(maxAccounts / 2 + 10);
+  });
+
+  test('role ARNs are counted as roles, at their own length', () => {
+    const stack = new Stack(new App(), 'Data', { env: ENV });
+    const arns = accountIds(700).map((a) => `arn:aws:iam::${a}:role/odas-iam-role`);
+    new CrossAccountKmsGrant(stack, 'Roles', { key: new kms.Key(stack, 'Key'), roleArns: arns, outputs: false });
+    const perRole = `"${arns[0]}","${accountIds(1)[0]}",`.length;
+    expect(errorOf(stack)).toContain(`lists 700 roles in it; each role costs about ${perRole} bytes (its ARN and kms:CallerAccount entry)`);
+  });
+
+  test('a policy too large without any listed account says so, and does not suggest the organization form', () => {
+    const stack = new Stack(new App(), 'Data', { env: ENV });
+    const key = new kms.Key(stack, 'Key');
+    new CrossAccountKmsGrant(stack, 'Org', { key, organizationId: 'o-a1b2c3d4e5', outputs: false });
+    key.addToResourcePolicy(new iam.PolicyStatement({
+      actions: ['kms:DescribeKey'], resources: ['*'], principals: accountIds(1100).map((a) => new iam.AccountPrincipal(a)),
+    }));
+    const message = errorOf(stack);
+    expect(message).toContain('CrossAccountKmsGrant lists no accounts or roles in it');
+    expect(message).toContain('the size comes from the key policy\'s other statements');
+    expect(message).not.toContain('Grant the AWS Organization');
+  });
+
   test('statements added to the key by others count too', () => {
     const stack = keyWithAccounts(maxAccounts);
     const key = stack.node.findChild('Key') as kms.Key;
@@ -143,7 +188,7 @@ describe('bucket policy size guard', () => {
     const bytes = baseBytes + (over - base) * perAccount;
     expect(() => Template.fromStack(bucketWithAccounts(over))).toThrow([
       `[Data/Data] The bucket policy would be about ${fmt(bytes)} bytes once deployed, ${fmt(bytes - S3_LIMIT)} over the limit of 20,480 bytes.`,
-      `CrossAccountKmsGrant lists ${fmt(over)} account and role principals in it; each account costs about ${perAccount} bytes`,
+      `CrossAccountKmsGrant lists ${fmt(over)} accounts in it; each account costs about ${perAccount} bytes`,
       `(its root ARN), so remove at least 1 of them: about ${fmt(maxAccounts)} accounts fit at most (1,000 accounts cannot be listed one by one).`,
     ].join(' '));
   });

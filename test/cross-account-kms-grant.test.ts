@@ -143,7 +143,7 @@ describe('key policy', () => {
     });
   });
 
-  test('an organization: Principal "*" with aws:PrincipalOrgID, no kms:CallerAccount', () => {
+  test('an organization: Principal "*" with aws:PrincipalOrgID, leaving out the key\'s own account (no IAM policy needed there otherwise)', () => {
     const stack = dataStack();
     new CrossAccountKmsGrant(stack, 'Grant', { bucket: kmsBucket(stack), organizationId: ORG });
 
@@ -154,7 +154,7 @@ describe('key policy', () => {
         Principal: '*',
         Action: 'kms:Decrypt',
         Resource: '*',
-        Condition: { StringEquals: { 'kms:ViaService': VIA, 'aws:PrincipalOrgID': ORG } },
+        Condition: { StringEquals: { 'kms:ViaService': VIA, 'aws:PrincipalOrgID': ORG }, StringNotEquals: { 'kms:CallerAccount': DATA } },
       },
     });
   });
@@ -174,6 +174,7 @@ describe('key policy', () => {
         Condition: {
           'StringEquals': { 'kms:ViaService': VIA, 'aws:PrincipalOrgID': ORG },
           'ForAnyValue:StringLike': { 'aws:PrincipalOrgPaths': [OU_PATH, other] },
+          'StringNotEquals': { 'kms:CallerAccount': DATA },
         },
       },
     });
@@ -342,6 +343,67 @@ describe('key policy, evaluated (iam-simulate)', () => {
   });
 });
 
+describe('deploy-time lists (CommaDelimitedList parameters)', () => {
+  const KEY_ARN = `arn:aws:kms:us-east-1:${DATA}:key/1234abcd-12ab-34cd-56ef-1234567890ab`;
+  const allowKey = { Version: '2012-10-17', Statement: [{ Effect: 'Allow', Action: 'kms:Decrypt', Resource: KEY_ARN }] };
+  const list = (stack: Stack, id: string, values: string[]) =>
+    new CfnParameter(stack, id, { type: 'CommaDelimitedList', default: values.join(',') }).valueAsList;
+
+  function grantList(deployed: string[], extra: string[] = []): Stack {
+    const stack = dataStack();
+    new CrossAccountKmsGrant(stack, 'Grant', { bucket: kmsBucket(stack), accounts: [...extra, ...list(stack, 'Workers', deployed)], outputs: false });
+    return stack;
+  }
+
+  async function decrypt(stack: Stack, caller: string) {
+    const [key] = resolveTemplates(stack).resources('AWS::KMS::Key');
+    return evaluate({
+      principal: `arn:aws:iam::${caller}:role/odas-iam-role`,
+      action: 'kms:Decrypt',
+      resource: KEY_ARN,
+      context: { 'kms:ViaService': VIA },
+      identityPolicies: caller === DATA ? [] : [allowKey],
+      resourcePolicy: key.properties.KeyPolicy,
+    });
+  }
+
+  test('a list of accounts is accepted and spliced into the key policy beside literal accounts, excluding the key\'s own account', () => {
+    const stack = grantList([WORKERS], ['444444444444']);
+    const joined = { 'Fn::Split': [',', { 'Fn::Join': [',', ['444444444444', { 'Fn::Join': [',', { Ref: 'Workers' }] }]] }] };
+    expect(okeraStatements(keyPolicyStatements(stack)).OkeraCrossAccountRead.Condition).toEqual({
+      StringEquals: { 'kms:ViaService': VIA, 'kms:CallerAccount': joined },
+      StringNotEquals: { 'kms:CallerAccount': DATA },
+    });
+    // The bucket policy names the listed accounts by id (S3 accepts an account id as principal).
+    const bucket = okeraStatements(bucketPolicyStatements(stack)).OkeraCrossAccountRead;
+    expect(bucket.Principal).toEqual({ AWS: { 'Fn::Split': [',', { 'Fn::Join': [',', [root('444444444444'), { 'Fn::Join': [',', { Ref: 'Workers' }] }]] }] } });
+  });
+
+  test('evaluated: the deployed accounts are admitted (with their IAM policy), others are not, and the key\'s own account gets nothing', async () => {
+    const stack = grantList([WORKERS, '444444444444', DATA]);
+    expect((await decrypt(stack, WORKERS)).allowed).toBe(true);
+    expect((await decrypt(stack, '444444444444')).allowed).toBe(true);
+    expect((await decrypt(stack, '555555555555')).allowed).toBe(false);
+    expect((await decrypt(stack, DATA)).allowed).toBe(false);
+  });
+
+  test('a list of organization paths is accepted; the statement requires the first path\'s organization', () => {
+    const stack = dataStack();
+    new CrossAccountKmsGrant(stack, 'Grant', { bucket: kmsBucket(stack), organizationPaths: list(stack, 'Paths', [OU_PATH]), outputs: false });
+    expect(okeraStatements(keyPolicyStatements(stack)).OkeraOrganizationPathsRead.Condition).toEqual({
+      'StringEquals': { 'kms:ViaService': VIA, 'aws:PrincipalOrgID': { 'Fn::Select': [0, { 'Fn::Split': ['/', { 'Fn::Select': [0, { Ref: 'Paths' }] }] }] } },
+      'ForAnyValue:StringLike': { 'aws:PrincipalOrgPaths': { Ref: 'Paths' } },
+      'StringNotEquals': { 'kms:CallerAccount': DATA },
+    });
+  });
+
+  test('a list of role ARNs is an error naming the parameter and the alternatives', () => {
+    const stack = dataStack();
+    expectError(() => new CrossAccountKmsGrant(stack, 'Grant', { bucket: kmsBucket(stack), roleArns: list(stack, 'Roles', [ROLE]) }),
+      'Data/Grant', "roleArns holds a list known only at deploy time ('Roles')", 'Fn.select(i, list)', '`accounts` takes a deploy-time list');
+  });
+});
+
 describe('merging and deduplication', () => {
   const accounts = Array.from({ length: 300 }, (_, i) => String(200000000000 + i));
 
@@ -397,7 +459,9 @@ describe('merging and deduplication', () => {
       new CrossAccountKmsGrant(stack, 'C', { bucket: b, organizationId: 'o-zzzzzzzzzz' });
     });
     expect(okeraStatements(key)).toEqual({
-      OkeraOrganizationRead: expect.objectContaining({ Condition: { StringEquals: { 'kms:ViaService': VIA, 'aws:PrincipalOrgID': [ORG, 'o-zzzzzzzzzz'] } } }),
+      OkeraOrganizationRead: expect.objectContaining({
+        Condition: { StringEquals: { 'kms:ViaService': VIA, 'aws:PrincipalOrgID': [ORG, 'o-zzzzzzzzzz'] }, StringNotEquals: { 'kms:CallerAccount': DATA } },
+      }),
     });
   });
 });
@@ -475,7 +539,7 @@ describe('bucket policy', () => {
     expect(statements.OkeraCrossAccountRead.Principal.AWS).toEqual(root('666666666666'));
   });
 
-  test('an organization: Principal "*" with aws:PrincipalOrgID on the bucket too', () => {
+  test('an organization: Principal "*" with aws:PrincipalOrgID on the bucket too, leaving out the bucket\'s own account', () => {
     const stack = dataStack();
     const bucket = kmsBucket(stack);
     new CrossAccountKmsGrant(stack, 'Grant', { bucket, organizationPaths: [OU_PATH] });
@@ -485,6 +549,7 @@ describe('bucket policy', () => {
     expect(s.Condition).toEqual({
       'StringEquals': { 'aws:PrincipalOrgID': ORG },
       'ForAnyValue:StringLike': { 'aws:PrincipalOrgPaths': OU_PATH },
+      'StringNotEquals': { 'aws:PrincipalAccount': DATA },
     });
   });
 

@@ -1,5 +1,5 @@
 import { App, Stack } from 'aws-cdk-lib';
-import { Evaluation, evaluate, evaluateInApp, NamedPolicy, resolveTemplates, ResolvedApp, rolePolicies } from './util';
+import { bucketPolicy, Evaluation, evaluate, evaluateInApp, keyPolicy as appKeyPolicy, NamedPolicy, resolveTemplates, ResolvedApp, rolePolicies } from './util';
 import { CrossAccountKmsGrant } from '../src/cross-account-kms-grant';
 import { OkeraDataBucket } from '../src/data-bucket';
 import { DataAccess, EncryptionType } from '../src/support-matrix';
@@ -217,6 +217,16 @@ describe('organization grant (CrossAccountKmsGrant organizationId)', () => {
 
   test('a member cannot decrypt without kms:ViaService', async () => {
     expectDenied(await ask(s, WORKER, 'kms:Decrypt', s.keyArn, { ...TLS, 'aws:PrincipalOrgID': ORG }));
+  });
+
+  test('a principal of the data account itself (also in the organization) gets nothing from the grant: without an IAM policy it is denied', async () => {
+    // A role of account A with no identity policy: only the key and bucket policies could let it in.
+    const insider = { principal: `arn:aws:iam::${A}:role/any-role`, identityPolicies: [] };
+    const inOrg = { 'aws:PrincipalOrgID': ORG };
+    expectDenied(await evaluate({ ...insider, action: 'kms:Decrypt', resource: s.keyArn, context: { ...VIA_S3, ...inOrg }, resourcePolicy: appKeyPolicy(s.resolved, s.keyArn) }));
+    expectDenied(await evaluate({
+      ...insider, action: 's3:GetObject', resource: s.object, context: { ...TLS, ...inOrg }, resourceAccount: A, resourcePolicy: bucketPolicy(s.resolved, s.bucketArn),
+    }));
   });
 
   test('a principal outside the organization cannot', async () => {

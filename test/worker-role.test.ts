@@ -459,6 +459,18 @@ describe('buckets of this app in another account', () => {
     expect(synth(otherRole.app)).toThrow(/no CrossAccountKmsGrant admits/);
   });
 
+  test('a grant whose accounts are known only at deploy time (a parameter, a list parameter) is not reported as missing', () => {
+    for (const accounts of [
+      (stack: Stack) => [new CfnParameter(stack, 'WorkerAccount').valueAsString],
+      (stack: Stack) => new CfnParameter(stack, 'WorkerAccounts', { type: 'CommaDelimitedList' }).valueAsList,
+    ]) {
+      const { app, workers, dataStack, data } = crossAccount(EncryptionType.SSE_S3);
+      workers.addDataBucket(data);
+      new CrossAccountKmsGrant(dataStack, 'G', { bucket: data, accounts: accounts(dataStack) });
+      expect(synth(app)).not.toThrow();
+    }
+  });
+
   test('too little access, too narrow prefixes, another account or a bucket-policy-only grant on an SSE-KMS bucket are errors', () => {
     const cases: [string, (c: ReturnType<typeof crossAccount>) => void][] = [
       ['READ grant, role writes', (c) => {
@@ -599,11 +611,16 @@ describe('addBucketNamePattern', () => {
     workers.addBucketNamePattern('analytics-*', { encryptionKeyArns: [KEY_A, KEY_B], access: DataAccess.READ_WRITE });
     workers.addBucketNamePattern('logs-20??', { encryption: EncryptionType.SSE_S3 });
     const [doc] = deployedDocuments(stack);
+    // Patterns are limited to the accounts owning their buckets (by default the role's and the keys' accounts).
+    const own = { StringEquals: { 's3:ResourceAccount': ACCOUNT } };
+    const ownAndKeys = { StringEquals: { 's3:ResourceAccount': [ACCOUNT, OTHER_ACCOUNT] } };
     expect(doc.Statement).toEqual([
-      { Effect: 'Allow', Action: READ_BUCKET, Resource: ['arn:aws:s3:::sales', 'arn:aws:s3:::logs-20??'] },
-      { Effect: 'Allow', Action: READ_OBJECTS, Resource: ['arn:aws:s3:::sales/*', 'arn:aws:s3:::logs-20??/*'] },
-      { Effect: 'Allow', Action: RW_BUCKET, Resource: 'arn:aws:s3:::analytics-*' },
-      { Effect: 'Allow', Action: RW_OBJECTS, Resource: 'arn:aws:s3:::analytics-*/*' },
+      { Effect: 'Allow', Action: READ_BUCKET, Resource: 'arn:aws:s3:::sales' },
+      { Effect: 'Allow', Action: READ_OBJECTS, Resource: 'arn:aws:s3:::sales/*' },
+      { Effect: 'Allow', Action: READ_BUCKET, Resource: 'arn:aws:s3:::logs-20??', Condition: own },
+      { Effect: 'Allow', Action: READ_OBJECTS, Resource: 'arn:aws:s3:::logs-20??/*', Condition: own },
+      { Effect: 'Allow', Action: RW_BUCKET, Resource: 'arn:aws:s3:::analytics-*', Condition: ownAndKeys },
+      { Effect: 'Allow', Action: RW_OBJECTS, Resource: 'arn:aws:s3:::analytics-*/*', Condition: ownAndKeys },
       {
         Effect: 'Allow',
         Action: ['kms:Decrypt', 'kms:GenerateDataKey*'],
@@ -635,11 +652,19 @@ describe('addBucketNamePattern', () => {
       .toThrow(/^\[Workers\/Role\] Bucket name pattern 'analytics-\*' is encrypted with CSE-KMS \(S3 Encryption Client\), which Okera cannot read/);
   });
 
-  test('an aws/s3 pattern is accepted with a warning that the account cannot be checked', () => {
+  test('an aws/s3 pattern: the role\'s own account is fine, another account an error, accounts unknown at synth time a warning', () => {
     const { stack, workers } = setup();
     workers.addBucketNamePattern('team-*', { encryption: EncryptionType.SSE_KMS_AWS_MANAGED });
+    workers.addBucketNamePattern('crew-*', { encryption: EncryptionType.SSE_KMS_AWS_MANAGED, accounts: [ACCOUNT] });
+    expect(() => workers.addBucketNamePattern('other-*', { encryption: EncryptionType.SSE_KMS_AWS_MANAGED, accounts: [ACCOUNT, OTHER_ACCOUNT] }))
+      .toThrow(new RegExp('^\\[Workers/Role\\] Bucket name pattern \'other-\\*\' declares the AWS managed aws/s3 key, which only principals of the ' +
+        `bucket's own account can use, but lists account\\(s\\) ${OTHER_ACCOUNT} and this role is in account ${ACCOUNT}: .*customer managed key`));
     expect(withAction(statements(stack), 'kms:Decrypt')).toEqual([]);
-    Annotations.fromStack(stack).hasWarning('/Workers/Role', Match.stringLikeRegexp("only works for buckets in the role's own account"));
+    Annotations.fromStack(stack).hasNoWarning('/Workers/Role', Match.anyValue());
+
+    const agnostic = new Stack(new App(), 'Agnostic');
+    new OkeraWorkerRole(agnostic, 'Role').addBucketNamePattern('team-*', { encryption: EncryptionType.SSE_KMS_AWS_MANAGED, accounts: [ACCOUNT] });
+    Annotations.fromStack(agnostic).hasWarning('/Agnostic/Role', Match.stringLikeRegexp("only works for buckets in the role's own account.*could not be checked"));
   });
 });
 
@@ -702,7 +727,7 @@ describe('managed policies', () => {
     expect(() => Template.fromStack(stack)).toThrow(new RegExp(
       '^\\[Workers/Role\\] the permissions for 1000 data bucket\\(s\\) and 0 name pattern\\(s\\) need 11 managed policies of at most 6144 characters, ' +
       'but maxManagedPolicies is 10: only the first 910 bucket\\(s\\) fit\\. Cover buckets by naming convention with addBucketNamePattern\\(\\), ' +
-      'turn on anyKeyViaS3.*raise the IAM quota "Managed policies per role" and maxManagedPolicies \\(up to 20\\)\\.'));
+      'or raise the IAM quota "Managed policies per role" and maxManagedPolicies \\(up to 20\\)\\.$'));
   });
 
   test('1,000 buckets fit with maxManagedPolicies: 20, in 11 policies under the limit', () => {
@@ -732,10 +757,125 @@ describe('managed policies', () => {
   test('maxManagedPolicies must be a whole number from 1 to 20', () => {
     for (const bad of [0, 21, 2.5]) {
       expect(() => setup({ maxManagedPolicies: bad }))
-        .toThrow(new RegExp(`^\\[Workers/Role\\] maxManagedPolicies ${bad} is invalid\\. Use a whole number from 1 to 20 .*"Managed policies per role" IAM quota`));
+        .toThrow(new RegExp(`^\\[Workers/Role\\] maxManagedPolicies ${bad} is invalid: give a whole number from 1 to 20 .*"Managed policies per role" IAM quota`));
     }
     expect(() => setup({ maxManagedPolicies: 20 })).not.toThrow();
     expect(() => setup({ maxManagedPolicies: 1 })).not.toThrow();
+  });
+
+  test('maxManagedPolicies of another type (from JavaScript or other languages) is shown with its type', () => {
+    expect(() => setup({ maxManagedPolicies: '5' as any }))
+      .toThrow(/^\[Workers\/Role\] maxManagedPolicies '5' \(a string\) is invalid: give a whole number from 1 to 20 known at synth time/);
+    expect(() => setup({ maxManagedPolicies: true as any })).toThrow(/^\[Workers\/Role\] maxManagedPolicies true \(a boolean\) is invalid: give a whole number/);
+  });
+
+  describe('the quota error suggests only the remedies that would help', () => {
+    const QUOTA = 'raise the IAM quota "Managed policies per role" and maxManagedPolicies \\(up to 20\\)';
+    const addBuckets = (s: ReturnType<typeof setup>, n: number, kms = false) => {
+      for (let i = 1; i <= n; i++) {
+        const name = `data-bucket-${String(i).padStart(4, '0')}`;
+        const keyArn = `arn:aws:kms:${REGION}:${ACCOUNT}:key/${String(i).padStart(8, '0')}-aaaa-bbbb-cccc-dddddddddddd`;
+        s.workers.addDataBucket(kms ? bucket(s.stack, name, EncryptionType.SSE_KMS, { keyArn }) : bucket(s.stack, name));
+      }
+    };
+    const addPatterns = (s: ReturnType<typeof setup>, n: number) => {
+      for (let i = 1; i <= n; i++) {
+        s.workers.addBucketNamePattern(`data-${String(i).padStart(4, '0')}-*`, { encryption: EncryptionType.SSE_S3 });
+      }
+    };
+    const synthError = (s: ReturnType<typeof setup>) => {
+      try {
+        Template.fromStack(s.stack);
+      } catch (e) {
+        return (e as Error).message;
+      }
+      throw new Error('expected a quota error');
+    };
+
+    test('only name patterns: no "bucket(s) fit", no naming-convention advice, no anyKeyViaS3 without KMS keys', () => {
+      const s = setup({ maxManagedPolicies: 1 });
+      addPatterns(s, 300);
+      expect(synthError(s)).toMatch(new RegExp('^\\[Workers/Role\\] the permissions for 0 data bucket\\(s\\) and 300 name pattern\\(s\\) need 3 managed ' +
+        `policies of at most 6144 characters, but maxManagedPolicies is 1\\. Use fewer, broader name patterns, or ${QUOTA}\\.$`));
+    });
+
+    test('SSE-S3 buckets: no anyKeyViaS3; SSE-KMS buckets: anyKeyViaS3, unless it is on already', () => {
+      const sseS3 = setup({ maxManagedPolicies: 1 });
+      addBuckets(sseS3, 300);
+      expect(synthError(sseS3)).toMatch(new RegExp(`: only the first \\d+ bucket\\(s\\) fit\\. Cover buckets by naming convention with addBucketNamePattern\\(\\), or ${QUOTA}\\.$`));
+
+      const sseKms = setup({ maxManagedPolicies: 1 });
+      addBuckets(sseKms, 200, true);
+      expect(synthError(sseKms)).toMatch(new RegExp(': only the first \\d+ bucket\\(s\\) fit\\. Cover buckets by naming convention with addBucketNamePattern\\(\\), ' +
+        `turn on anyKeyViaS3 \\(no key ARN per bucket\\), or ${QUOTA}\\.$`));
+
+      const anyKey = setup({ maxManagedPolicies: 1, anyKeyViaS3: true });
+      addBuckets(anyKey, 300, true);
+      expect(synthError(anyKey)).not.toMatch(/turn on anyKeyViaS3/);
+    });
+
+    test('at the largest quota, raising it is no remedy; other policies using up the quota leave only detaching them', () => {
+      const full = setup({ maxManagedPolicies: 20 });
+      for (let i = 1; i <= 19; i++) {
+        full.workers.role.addManagedPolicy(iam.ManagedPolicy.fromManagedPolicyName(full.stack, `Other${i}`, `other-${i}`));
+      }
+      addBuckets(full, 300);
+      expect(synthError(full)).toMatch(/and 19 other managed policies are already attached: only the first \d+ bucket\(s\) fit\. Cover buckets by naming convention with addBucketNamePattern\(\), or attach fewer of the 19 other managed policies\.$/);
+
+      const usedUp = setup({ maxManagedPolicies: 2 });
+      usedUp.workers.role.addManagedPolicy(iam.ManagedPolicy.fromAwsManagedPolicyName('AmazonSSMManagedInstanceCore'));
+      usedUp.workers.role.addManagedPolicy(iam.ManagedPolicy.fromAwsManagedPolicyName('CloudWatchAgentServerPolicy'));
+      addBuckets(usedUp, 1);
+      expect(synthError(usedUp)).toMatch(new RegExp('but maxManagedPolicies is 2 and 2 other managed policies are already attached: none is left for the data permissions\\. ' +
+        `Attach fewer of the 2 other managed policies, or ${QUOTA}\\.$`));
+    });
+
+    test('buckets and patterns: when the patterns alone are too many, the advice is about patterns', () => {
+      const s = setup({ maxManagedPolicies: 1 });
+      addBuckets(s, 5);
+      addPatterns(s, 300);
+      expect(synthError(s)).toMatch(new RegExp(`is 1: the name patterns alone need 3\\. Use fewer, broader name patterns, or ${QUOTA}\\.$`));
+    });
+  });
+
+  describe('managed policies attached to the role anywhere in the app count against maxManagedPolicies', () => {
+    const logs = [new iam.PolicyStatement({ actions: ['logs:PutLogEvents'], resources: ['*'] })];
+    const COUNTED = /maxManagedPolicies is 1 and 1 other managed policies are already attached: none is left for the data permissions/;
+    /** A role with room for exactly its own policy, plus what `attach` adds elsewhere. */
+    function synth(attach: (app: App, workers: OkeraWorkerRole) => void, props: OkeraWorkerRoleProps = { roleName: 'odas-iam-role' }) {
+      const s = setup({ maxManagedPolicies: 1, ...props });
+      attach(s.app, s.workers);
+      s.workers.addDataBucket(bucket(s.stack, 'data'));
+      return () => s.app.synth();
+    }
+    const other = (app: App, account = ACCOUNT, region = REGION) => new Stack(app, `Other${account}${region}`, { env: { account, region } });
+
+    test('a policy in another stack that names the role, by reference (named or not) or imported by its literal name or ARN', () => {
+      expect(synth((app, w) => new iam.ManagedPolicy(other(app), 'P', { roles: [w.role], statements: logs }))).toThrow(COUNTED);
+      expect(synth((app, w) => new iam.ManagedPolicy(other(app), 'P', { roles: [w.role], statements: logs }), {})).toThrow(COUNTED);
+      expect(synth((app) => {
+        const o = other(app);
+        new iam.ManagedPolicy(o, 'P', { roles: [iam.Role.fromRoleName(o, 'R', 'odas-iam-role')], statements: logs });
+      })).toThrow(COUNTED);
+      expect(synth((app) => {
+        const o = other(app, ACCOUNT, 'eu-west-1');
+        new iam.ManagedPolicy(o, 'P', { roles: [iam.Role.fromRoleArn(o, 'R', `arn:aws:iam::${ACCOUNT}:role/odas-iam-role`)], statements: logs });
+      })).toThrow(COUNTED);
+      expect(synth((app) => new iam.CfnManagedPolicy(other(app), 'P', {
+        roles: ['odas-iam-role'], policyDocument: { Version: '2012-10-17', Statement: [{ Effect: 'Allow', Action: 'logs:PutLogEvents', Resource: '*' }] },
+      }))).toThrow(COUNTED);
+    });
+
+    test('not a role of the same name in another account, nor another role', () => {
+      expect(synth((app) => {
+        const o = other(app, OTHER_ACCOUNT);
+        new iam.ManagedPolicy(o, 'P', { roles: [iam.Role.fromRoleName(o, 'R', 'odas-iam-role')], statements: logs });
+      })).not.toThrow();
+      expect(synth((app) => {
+        const o = other(app);
+        new iam.ManagedPolicy(o, 'P', { roles: [new iam.Role(o, 'Else', { assumedBy: new iam.ServicePrincipal('ec2.amazonaws.com') })], statements: logs });
+      })).not.toThrow();
+    });
   });
 
   test('no inline policy anywhere, whatever was added', () => {

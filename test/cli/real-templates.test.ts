@@ -1,6 +1,6 @@
-import * as fs from 'fs';
 import * as path from 'path';
 import { audit } from './helpers';
+import { describeRealTemplates } from '../util/real-templates';
 
 /**
  * Public CloudFormation templates written by other teams (see SOURCES.md beside them), audited one file
@@ -24,10 +24,9 @@ import { audit } from './helpers';
  * - IAM: a condition on a key absent from the request is false, except for negated operators
  *   (StringNotEquals...), which are then true, and Null. So both `Null: true` and a bare
  *   `StringNotEquals s3:x-amz-server-side-encryption` deny an upload that sends no encryption header,
- *   even though default encryption would encrypt it (S3EncryptionHeaderOptional warning).
+ *   even though default encryption would encrypt it (S3EncryptionHeaderOptional warning). The same holds
+ *   for those conditions on s3:x-amz-server-side-encryption-aws-kms-key-id (the "deny wrong key" form).
  */
-const REAL_TEMPLATES = path.join(__dirname, '..', '..', '..', 'shared', 'real-templates');
-
 const EXPECTED: Record<string, [string, string][]> = {
   // SSE-S3, cross-account read of an SSE-S3 bucket needs no KMS; no TLS deny at all.
   'awslabs-s3-sse-s3-cross-account-bucket-policy.yaml': [
@@ -185,7 +184,8 @@ const EXPECTED: Record<string, [string, string][]> = {
     ['Okera-S3SseCBlockDeclared', 'testlambdas3S3Bucket179A52E6'],
   ],
   // SSE-KMS with an external key (a parameter), Bucket Key on, TLS on both ARNs. The deny-unencrypted and
-  // deny-wrong-key statements are YAML comments, not policy: no header warning.
+  // deny-wrong-key statements are YAML comments, not policy: no header warning (uncommented, both would get
+  // one: a bare StringNotEquals on the algorithm, and one on the key id, each deny header-less uploads).
   'sra-org-cloudtrail-bucket-cross-account-kms-principalorgid.yaml': [
     ['Okera-S3SseCBlockDeclared', 'rOrgTrailBucket'],
   ],
@@ -195,25 +195,25 @@ const EXPECTED: Record<string, [string, string][]> = {
   'sra-org-cloudtrail-kms-key-policy-cross-account-decrypt.yaml': [],
 };
 
-const files = fs.readdirSync(REAL_TEMPLATES).filter((f) => /\.(json|ya?ml)$/.test(f)).sort();
-
-test('every real template has a row, and every row a template', () => {
-  expect(files).toEqual(Object.keys(EXPECTED).sort());
-});
-
 const sorted = (pairs: [string, string][]) => [...pairs].sort((a, b) => `${a[1]} ${a[0]}`.localeCompare(`${b[1]} ${b[0]}`));
 
-test.each(files)('%s', (file) => {
-  const r = audit(path.join(REAL_TEMPLATES, file));
-  expect(r.stderr).toBe(''); // loaded by cloudformation-include as is: no fallback, nothing skipped
-  expect(JSON.parse(r.stdout).templates[0].loadedWith).toBe('include');
-  expect(sorted(r.findings.map((f) => [f.ruleId, f.logicalId]))).toEqual(sorted(EXPECTED[file]));
-  expect(r.code).toBe(r.findings.some((f) => f.level === 'error') ? 1 : 0);
-});
+describeRealTemplates('audit on real templates', (REAL_TEMPLATES, files) => {
+  test('every real template has a row, and every row a template', () => {
+    expect(files).toEqual(Object.keys(EXPECTED).sort());
+  });
 
-test('auditing all of them in one run reports the same findings as one run each', () => {
-  const r = audit(...files.map((f) => path.join(REAL_TEMPLATES, f)));
-  const byFile = (f: string) => sorted(r.findings.filter((x) => x.template === path.join(REAL_TEMPLATES, f)).map((x) => [x.ruleId, x.logicalId]));
-  expect(Object.fromEntries(files.map((f) => [f, byFile(f)]))).toEqual(Object.fromEntries(files.map((f) => [f, sorted(EXPECTED[f])])));
-  expect(r.code).toBe(1);
+  test.each(files)('%s', (file) => {
+    const r = audit(path.join(REAL_TEMPLATES, file));
+    expect(r.stderr).toBe(''); // loaded by cloudformation-include as is: no fallback, nothing skipped
+    expect(JSON.parse(r.stdout).templates[0].loadedWith).toBe('include');
+    expect(sorted(r.findings.map((f) => [f.ruleId, f.logicalId]))).toEqual(sorted(EXPECTED[file]));
+    expect(r.code).toBe(r.findings.some((f) => f.level === 'error') ? 1 : 0);
+  });
+
+  test('auditing all of them in one run reports the same findings as one run each', () => {
+    const r = audit(...files.map((f) => path.join(REAL_TEMPLATES, f)));
+    const byFile = (f: string) => sorted(r.findings.filter((x) => x.template === path.join(REAL_TEMPLATES, f)).map((x) => [x.ruleId, x.logicalId]));
+    expect(Object.fromEntries(files.map((f) => [f, byFile(f)]))).toEqual(Object.fromEntries(files.map((f) => [f, sorted(EXPECTED[f])])));
+    expect(r.code).toBe(1);
+  });
 });

@@ -1,21 +1,18 @@
-import * as fs from 'fs';
 import * as path from 'path';
 import { App, Stack } from 'aws-cdk-lib';
 import { CfnInclude } from 'aws-cdk-lib/cloudformation-include';
 import { NagMessageLevel } from 'cdk-nag';
 import { OkeraChecks, OkeraFinding } from '../../src/nag';
+import { describeRealTemplates } from '../util/real-templates';
 
 /**
  * Sanity run of the pack over the public templates in /work/shared/real-templates (see SOURCES.md
  * there): nothing crashes, the errors are exactly the real problems, and the known traps are not
  * reported. The formal per-file expectations (warnings included) live in the CLI tests.
  */
-const DIR = path.join(__dirname, '..', '..', '..', 'shared', 'real-templates');
-const FILES = fs.existsSync(DIR) ? fs.readdirSync(DIR).filter((f) => /\.(json|ya?ml)$/.test(f)).sort() : [];
-
 function findings(file: string): OkeraFinding[] {
   const app = new App();
-  new CfnInclude(new Stack(app, 'Stack'), 'Template', { templateFile: path.join(DIR, file) });
+  new CfnInclude(new Stack(app, 'Stack'), 'Template', { templateFile: file });
   return new OkeraChecks().audit(app);
 }
 
@@ -54,8 +51,8 @@ const ERRORS: Record<string, string[]> = {
   'sra-org-cloudtrail-kms-key-policy-cross-account-decrypt.yaml': [],
 };
 
-(FILES.length ? describe : describe.skip)('OkeraChecks on real templates', () => {
-  const results = new Map(FILES.map((f) => [f, findings(f)]));
+describeRealTemplates('OkeraChecks on real templates', (DIR, FILES) => {
+  const results = new Map(FILES.map((f) => [f, findings(path.join(DIR, f))]));
   const of = (file: string) => results.get(file)!;
 
   test('every file is covered by this test', () => {

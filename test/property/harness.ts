@@ -238,6 +238,7 @@ export const ERRORS = {
   regionNotInAnyKeyRegions: /is SSE_KMS in region [a-z0-9-]+, which is not in anyKeyRegions/,
   conflictingEncryption: /was already added as '.*' with encryption/,
   patternChars: /Bucket name pattern '.*' may only contain/,
+  patternConflict: /Bucket name pattern '.*' was already added with encryption .*, now with encryption/,
   patternTooShort: /Bucket name pattern '.*' has fewer than 3 literal characters/,
   patternUnsupported: /Bucket name pattern '.*' is encrypted with .* which Okera cannot read/,
   patternKeysEmpty: /encryptionKeyArns is empty/,
@@ -262,7 +263,7 @@ export const ERRORS = {
   orgPath: /organizationPaths entry '.*' is not an AWS Organizations path/,
   grantImportedKey: /is imported \(kms\.Key\.fromKeyArn \/ fromLookup, or the key of an imported bucket\): this stack cannot change its key policy/,
   grantImportedBucket: /is imported: this stack cannot change its bucket policy/,
-  policySize: /The (key|bucket) policy would be about [\d,]+ bytes once deployed, [\d,]+ over the limit .* Grant the AWS Organization instead/,
+  policySize: /The (key|bucket) policy would be about [\d,]+ bytes once deployed, [\d,]+ over the limit of [\d,]+ bytes\. CrossAccountKmsGrant lists /,
 };
 export type ErrorName = keyof typeof ERRORS;
 
@@ -405,12 +406,16 @@ export function expectNoFragileConditions(assembly: cxapi.CloudAssembly): void {
   }
 }
 
-const SSE_HEADER = 's3:x-amz-server-side-encryption';
+const ENCRYPTION_HEADERS = ['s3:x-amz-server-side-encryption', 's3:x-amz-server-side-encryption-aws-kms-key-id'];
 
-/** Whether every condition on the encryption header holds when the header is absent (Null true, StringNot*, ...IfExists). */
+/**
+ * Whether every condition on the encryption headers (algorithm or key id) holds for an upload that sends
+ * neither (Null true, StringNot*, ...IfExists): such a deny breaks uploads relying on default encryption.
+ */
 function denialWhenHeaderAbsent(condition: Record<string, Record<string, unknown>>): boolean {
-  const onHeader = Object.entries(condition).filter(([, values]) => SSE_HEADER in values);
-  return onHeader.length > 0 && onHeader.every(([operator, values]) => (operator === 'Null' ? String(values[SSE_HEADER]) === 'true'
+  const onHeaders = Object.entries(condition).flatMap(([operator, values]) =>
+    ENCRYPTION_HEADERS.filter((h) => h in values).map((h) => ({ operator, value: values[h] })));
+  return onHeaders.length > 0 && onHeaders.every(({ operator, value }) => (operator === 'Null' ? String(value) === 'true'
     : /^(ForAllValues:)?StringNot|IfExists$/.test(operator)));
 }
 

@@ -294,8 +294,15 @@ function predictErrors(c: RoleCase): { required: ErrorName[]; allowed: ErrorName
       declared.set(d.name.value, before ?? { encryption: d.encryption, key });
     }
   });
+  const declaredPatterns = new Map<string, string>();
   for (const p of c.patterns) {
     errors.push(...patternErrors(c, p));
+    // The same pattern again must declare the same encryption and keys (and so the same default accounts).
+    const declaration = `${p.encryption ?? EncryptionType.SSE_KMS} ${[...new Set(p.keys ?? [])].sort().join(',')}`;
+    if ((declaredPatterns.get(p.pattern) ?? declaration) !== declaration) {
+      errors.push('patternConflict');
+    }
+    declaredPatterns.set(p.pattern, declaredPatterns.get(p.pattern) ?? declaration);
   }
   // At synthesis: a bucket of the app in another account must admit the role (CrossAccountKmsGrant) at each access level used.
   c.buckets.forEach((d, i) => {

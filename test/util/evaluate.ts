@@ -86,10 +86,12 @@ export async function evaluate(request: EvaluationRequest): Promise<Evaluation> 
     'aws:PrincipalAccount': arnAccount,
     'aws:PrincipalType': role ? 'AssumedRole' : 'User',
     ...(request.action.toLowerCase().startsWith('kms:') ? { 'kms:CallerAccount': arnAccount } : {}),
+    // S3 sets it to the bucket owner's account on every request.
+    ...(request.action.toLowerCase().startsWith('s3:') ? { 's3:ResourceAccount': resourceAccount } : {}),
   };
   for (const key of Object.keys(request.context ?? {})) {
     if (Object.keys(derived).some((d) => d.toLowerCase() === key.toLowerCase())) {
-      throw new Error(`evaluate: context key ${key} follows from the principal; do not pass it`);
+      throw new Error(`evaluate: context key ${key} follows from the principal or the resource; do not pass it`);
     }
     if (/^kms:EncryptionContext:/i.test(key)) {
       throw new Error(`evaluate: iam-simulate ignores ${key}; conditions on encryption context cannot be evaluated here`);

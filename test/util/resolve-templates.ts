@@ -265,7 +265,8 @@ export class StackResolver {
       if (parameter.Default === undefined || String(parameter.Type).startsWith('AWS::SSM::Parameter')) {
         throw new Error(this.where(path, `Ref to parameter '${name}' has no usable Default (type ${parameter.Type})`));
       }
-      return parameter.Default;
+      // A list parameter's Ref is the list (its Default is comma-separated).
+      return /^(CommaDelimitedList|List<)/.test(String(parameter.Type)) ? String(parameter.Default).split(',') as any : parameter.Default;
     }
     return this.guard(`Ref ${name}`, () => this.physicalId(name, path));
   }
