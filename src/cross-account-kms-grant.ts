@@ -4,7 +4,7 @@ import * as kms from 'aws-cdk-lib/aws-kms';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import { Construct, IConstruct } from 'constructs';
 import { IOkeraDataBucket } from './data-bucket';
-import { KMS_ACTIONS, normalizePrefix, oneOrMany, s3Statements, s3ViaService, unique } from './private/policy';
+import { isListTokenElement, KMS_ACTIONS, normalizePrefix, policyList, s3Statements, s3ViaService, unique } from './private/policy';
 import { deployedBytes, deployedJson, UNKNOWN_VALUE_LENGTH } from './private/policy-size';
 import {
   fail, isResolved, parseKeyArn, validateAccountId, validateKeyNotAlias, validateOrganizationId, validatePrefix, validateRoleArn,
@@ -44,7 +44,8 @@ export interface CrossAccountKmsGrantProps {
    * The key's own account (also as `Aws.ACCOUNT_ID`) is an error. Accounts known only at deploy time are
    * accepted, one by one (a parameter each) or as a list (`CfnParameter` of type `CommaDelimitedList`,
    * `valueAsList`); the statement then excludes the key's own account, the bucket policy names listed
-   * accounts by id, and the size check counts a deploy-time list as one value.
+   * accounts by id, and the size check counts a deploy-time list as one value. A deploy-time list must not
+   * be empty (an empty principal makes the policy malformed): give its parameter an `allowedPattern`.
    * @default - none
    */
   readonly accounts?: string[];
@@ -730,24 +731,9 @@ function describeKey(key: kms.IKey): string {
   return isResolved(key.keyArn) ? key.keyArn : key.node.path;
 }
 
-/** The values as a policy list; a deploy-time list among them is spliced in (`Fn::Split` of a `Fn::Join`). */
+/** The values as a policy list, rendered at synthesis (grants merge into the sets until then). */
 function lazyList(values: Set<string>) {
-  return Lazy.any({
-    produce: () => {
-      const list = [...values];
-      if (list.length === 1 && isListTokenElement(list[0])) {
-        return list; // the deploy-time list itself
-      }
-      return list.some(isListTokenElement)
-        ? Fn.split(',', Fn.join(',', list.map((v) => (isListTokenElement(v) ? Fn.join(',', [v]) : v))))
-        : oneOrMany(list);
-    },
-  });
-}
-
-/** True for the element a list token (`CfnParameter.valueAsList`, `Fn.split`) shows as: the whole list, known at deploy time. */
-function isListTokenElement(value: string): boolean {
-  return Token.isUnresolved([value]);
+  return Lazy.any({ produce: () => policyList([...values]) });
 }
 
 /** Known only at deploy time: a token, or a deploy-time list. */

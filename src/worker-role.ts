@@ -10,7 +10,7 @@ import { Construct, IConstruct } from 'constructs';
 import { crossAccountGrantsOn } from './cross-account-kms-grant';
 import { IOkeraDataBucket, OkeraDataBucket } from './data-bucket';
 import { markDataBucketGrantee } from './private/grantee';
-import { kmsViaS3Statement, normalizePrefix, oneOrMany, s3Statements, unique } from './private/policy';
+import { isListTokenElement, kmsViaS3Statement, normalizePrefix, policyList, s3Statements, unique } from './private/policy';
 import { deployedJson } from './private/policy-size';
 import {
   assertAwsManagedKeyAccount, fail, isResolved, parseKeyArn, validateAccountId, validateDataAccess, validateKeyArn, validatePrefix, validateRegion,
@@ -134,6 +134,9 @@ export interface BucketNamePatternOptions {
    * condition a pattern would also match buckets of any other account. The role's S3 statements for the
    * pattern get the condition `StringEquals: { 's3:ResourceAccount': <accounts> }`; patterns of the same
    * access level and the same accounts share one statement.
+   * A deploy-time list (`CfnParameter` of type `CommaDelimitedList`, `valueAsList`) is accepted; it must not be empty.
+   * List the accounts whenever buckets may be owned by other accounts than the role's and the keys' (a bucket can use
+   * a key of another account, e.g. a central key account).
    * @default - the accounts in the `encryptionKeyArns` known at synth time (a key ARN that is a token adds
    * none), plus the account of the role's stack (`AWS::AccountId` for an environment-agnostic stack)
    */
@@ -251,6 +254,7 @@ export class OkeraWorkerRole extends Construct implements iam.IGrantable {
     };
     Aspects.of(this).add(render, { priority: AspectPriority.MUTATING });
     this.node.addValidation({ validate: () => this.renamedBuckets() });
+    this.node.addValidation({ validate: () => this.quotaErrors() });
   }
 
   /**
@@ -386,7 +390,7 @@ export class OkeraWorkerRole extends Construct implements iam.IGrantable {
       fail(this, `${what}: accounts is empty. List the accounts that own the matching buckets, e.g. ['111111111111'], or omit ` +
         'accounts for the accounts of the keys and of the role.');
     }
-    accounts.forEach((account) => validateAccountId(this, account, `${what}: account`));
+    accounts.filter((a) => !isListTokenElement(a)).forEach((account) => validateAccountId(this, account, `${what}: account`));
     return unique(accounts).sort();
   }
 
@@ -470,11 +474,6 @@ export class OkeraWorkerRole extends Construct implements iam.IGrantable {
     this.assertAnyKeyRegionsKnown(grants);
     this.assertCrossAccountGrants(grants);
     const documents = this.pack(grants);
-    const attached = this.countOtherManagedPolicies();
-    const budget = this.maxManagedPolicies - attached;
-    if (documents.length > budget) {
-      fail(this, this.quotaError(grants, documents.length, attached));
-    }
     // Attached from the policy side (as CDK's own grants are), so a key policy naming the role makes no
     // dependency cycle; the instance profile waits for the policies, so instances start with their permissions.
     documents.forEach((statements, i) => {
@@ -486,6 +485,19 @@ export class OkeraWorkerRole extends Construct implements iam.IGrantable {
       this.instanceProfile?.node.addDependency(policy);
       this.policies.push(policy);
     });
+  }
+
+  /**
+   * The managed-policy quota, checked after every aspect has run: policies others attach are all there by then,
+   * and resolving their `roles` changes nothing any more (during aspects it would fix lazy values too early).
+   */
+  private quotaErrors(): string[] {
+    if (this.policies.length === 0) {
+      return [];
+    }
+    const attached = this.countOtherManagedPolicies();
+    return this.policies.length + attached > this.maxManagedPolicies
+      ? [this.quotaError([...this.buckets.values()], this.policies.length, attached)] : [];
   }
 
   /** Why the permissions need more managed policies than the quota leaves, and only the remedies that would help. */
@@ -517,6 +529,7 @@ export class OkeraWorkerRole extends Construct implements iam.IGrantable {
     const remedies = [
       ...room && grants.length > 0 && patternsAlone <= budget ? ['cover buckets by naming convention with addBucketNamePattern()'] : [],
       ...room && patterns.length > 0 && (grants.length === 0 || patternsAlone > budget) ? ['use fewer, broader name patterns'] : [],
+      ...room && new Set(patterns.map((p) => p.accounts.join(','))).size > 1 ? ['give name patterns the same accounts (they then share statements)'] : [],
       ...room && keyArns && !this.anyKeyViaS3 ? ['turn on anyKeyViaS3 (no key ARN per bucket)'] : [],
       ...attached > 0 ? [`attach fewer of the ${attached} other managed policies`] : [],
       ...this.maxManagedPolicies < MAX_MANAGED_POLICIES_QUOTA
@@ -652,7 +665,8 @@ export class OkeraWorkerRole extends Construct implements iam.IGrantable {
     const name = (this.role as unknown as { physicalName: string }).physicalName;
     const resolver = new RoleMarker([this.role.roleName, this.role.roleArn]);
     const namesRole = (r: unknown) => JSON.stringify(r ?? null).includes(ROLE_MARK) || (isResolved(name) && r === name);
-    const naming = this.node.root.node.findAll().filter((c) => c instanceof iam.CfnManagedPolicy &&
+    const ours = new Set(this.policies.map((p) => p.node.defaultChild));
+    const naming = this.node.root.node.findAll().filter((c) => c instanceof iam.CfnManagedPolicy && !ours.has(c) &&
       Token.compareStrings(Stack.of(c).account, stack.account) !== TokenComparison.DIFFERENT &&
       [Tokenization.resolve(c.roles, { scope: c, resolver })].flat().some(namesRole));
     return (Array.isArray(onRole) ? onRole.length : 0) + naming.length;
@@ -710,7 +724,7 @@ function collectLevel(access: DataAccess, grants: BucketGrant[], patterns: Patte
   }
   for (const pattern of patterns.filter((p) => p.access === access)) {
     const statements = s3Statements(pattern.arn, access, []);
-    statements.forEach((s) => s.addCondition('StringEquals', { 's3:ResourceAccount': oneOrMany(pattern.accounts) }));
+    statements.forEach((s) => s.addCondition('StringEquals', { 's3:ResourceAccount': policyList(pattern.accounts) }));
     level.s3.push(...statements);
     pattern.keyArns.forEach((k) => addKey(k, keyRegion(k)));
   }

@@ -1,4 +1,4 @@
-import { App, Stack, StackProps } from 'aws-cdk-lib';
+import { App, CfnParameter, Stack, StackProps } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as kms from 'aws-cdk-lib/aws-kms';
@@ -155,6 +155,17 @@ describe('key policy size guard', () => {
     expect(message).toContain('CrossAccountKmsGrant lists no accounts or roles in it');
     expect(message).toContain('the size comes from the key policy\'s other statements');
     expect(message).not.toContain('Grant the AWS Organization');
+  });
+
+  test('a deploy-time list beside listed accounts counts as one more value: the literal accounts still count', () => {
+    const stack = keyWithAccounts(maxAccounts);
+    const list = new CfnParameter(stack, 'MoreAccounts', { type: 'CommaDelimitedList' }).valueAsList;
+    new CrossAccountKmsGrant(stack, 'More', { key: stack.node.findChild('Key') as kms.Key, accounts: list, outputs: false });
+    expect(errorOf(stack)).toMatch(/The key policy would be about [\d,]+ bytes once deployed/);
+
+    const fits = keyWithAccounts(maxAccounts - 20);
+    new CrossAccountKmsGrant(fits, 'More', { key: fits.node.findChild('Key') as kms.Key, accounts: new CfnParameter(fits, 'MoreAccounts', { type: 'CommaDelimitedList' }).valueAsList, outputs: false });
+    expect(() => Template.fromStack(fits)).not.toThrow();
   });
 
   test('statements added to the key by others count too', () => {

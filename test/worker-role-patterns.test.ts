@@ -155,6 +155,18 @@ describe('pattern accounts: template', () => {
     workers.addBucketNamePattern('analytics-*', { ...SSE_S3, accounts: [token] });
     s3Statements(stack, 'synthesized').forEach((s) => expect(s.Condition).toEqual(owners({ Ref: 'Owner' })));
   });
+
+  test('a deploy-time list of accounts is kept, alone or spliced beside literal accounts', () => {
+    const alone = setup();
+    const owners1 = new CfnParameter(alone.stack, 'Owners', { type: 'CommaDelimitedList', default: B }).valueAsList;
+    alone.workers.addBucketNamePattern('analytics-*', { ...SSE_S3, accounts: owners1 });
+    s3Statements(alone.stack, 'synthesized').forEach((s) => expect(s.Condition).toEqual(owners({ Ref: 'Owners' })));
+
+    const mixed = setup();
+    const owners2 = new CfnParameter(mixed.stack, 'Owners', { type: 'CommaDelimitedList', default: `${B},${C}` }).valueAsList;
+    mixed.workers.addBucketNamePattern('analytics-*', { ...SSE_S3, accounts: [A, ...owners2] });
+    s3Statements(mixed.stack).forEach((s) => expect([...s.Condition.StringEquals['s3:ResourceAccount']].sort()).toEqual([A, B, C]));
+  });
 });
 
 describe('pattern accounts: managed policy size', () => {
@@ -194,7 +206,7 @@ describe('pattern accounts: managed policy size', () => {
     const fill = 1 + 6144 - lengthOf(documents(tuned(1).stack)[0]);
     expect(() => Template.fromStack(tuned(fill, { maxManagedPolicies: 1 }).stack)).not.toThrow();
     expect(() => Template.fromStack(tuned(fill + 1, { maxManagedPolicies: 1 }).stack))
-      .toThrow(/^\[Workers\/Role\] the permissions for 0 data bucket\(s\) and 61 name pattern\(s\) need 2 managed policies .* maxManagedPolicies is 1\./);
+      .toThrow(/\[Workers\/Role\] the permissions for 0 data bucket\(s\) and 61 name pattern\(s\) need 2 managed policies .* maxManagedPolicies is 1\./);
   });
 });
 

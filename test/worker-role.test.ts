@@ -1,4 +1,4 @@
-import { App, Aspects, CfnParameter, Duration, Stack } from 'aws-cdk-lib';
+import { App, Aspects, CfnParameter, Duration, Lazy, Stack } from 'aws-cdk-lib';
 import { Annotations, Match, Template } from 'aws-cdk-lib/assertions';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as s3 from 'aws-cdk-lib/aws-s3';
@@ -725,7 +725,7 @@ describe('managed policies', () => {
   test('1,000 buckets of one account need 11 policies: an error naming how many fit with the default quota of 10', () => {
     const { stack } = thousandBuckets();
     expect(() => Template.fromStack(stack)).toThrow(new RegExp(
-      '^\\[Workers/Role\\] the permissions for 1000 data bucket\\(s\\) and 0 name pattern\\(s\\) need 11 managed policies of at most 6144 characters, ' +
+      '\\[Workers/Role\\] the permissions for 1000 data bucket\\(s\\) and 0 name pattern\\(s\\) need 11 managed policies of at most 6144 characters, ' +
       'but maxManagedPolicies is 10: only the first 910 bucket\\(s\\) fit\\. Cover buckets by naming convention with addBucketNamePattern\\(\\), ' +
       'or raise the IAM quota "Managed policies per role" and maxManagedPolicies \\(up to 20\\)\\.$'));
   });
@@ -795,7 +795,7 @@ describe('managed policies', () => {
     test('only name patterns: no "bucket(s) fit", no naming-convention advice, no anyKeyViaS3 without KMS keys', () => {
       const s = setup({ maxManagedPolicies: 1 });
       addPatterns(s, 300);
-      expect(synthError(s)).toMatch(new RegExp('^\\[Workers/Role\\] the permissions for 0 data bucket\\(s\\) and 300 name pattern\\(s\\) need 3 managed ' +
+      expect(synthError(s)).toMatch(new RegExp('\\[Workers/Role\\] the permissions for 0 data bucket\\(s\\) and 300 name pattern\\(s\\) need 3 managed ' +
         `policies of at most 6144 characters, but maxManagedPolicies is 1\\. Use fewer, broader name patterns, or ${QUOTA}\\.$`));
     });
 
@@ -875,6 +875,21 @@ describe('managed policies', () => {
         const o = other(app);
         new iam.ManagedPolicy(o, 'P', { roles: [new iam.Role(o, 'Else', { assumedBy: new iam.ServicePrincipal('ec2.amazonaws.com') })], statements: logs });
       })).not.toThrow();
+    });
+
+    test('counting changes no other resource: a lazy roles list that an aspect extends later keeps every role', () => {
+      const s = setup({ roleName: 'odas-iam-role' });
+      s.workers.addDataBucket(bucket(s.stack, 'data'));
+      const names = ['first-role'];
+      const o = new Stack(s.app, 'Other', { env: { account: ACCOUNT, region: REGION } });
+      new iam.CfnManagedPolicy(o, 'Lazy', {
+        roles: Lazy.list({ produce: () => [...names] }),
+        policyDocument: { Version: '2012-10-17', Statement: [{ Effect: 'Allow', Action: 'logs:PutLogEvents', Resource: '*' }] },
+      });
+      // Visited after the worker role renders its policies (a later stack, default priority).
+      Aspects.of(o).add({ visit: (c) => { if (c instanceof iam.CfnManagedPolicy && !names.includes('second-role')) names.push('second-role'); } });
+      const roles = Object.values<any>(Template.fromStack(o).findResources('AWS::IAM::ManagedPolicy'))[0].Properties.Roles;
+      expect(roles).toEqual(['first-role', 'second-role']);
     });
   });
 

@@ -1,4 +1,4 @@
-import { AppModel, describe, ResourceModel, StackModel } from './model';
+import { AppModel, describe, isLiteral, ResourceModel, StackModel } from './model';
 
 /** One condition of a statement: operator (e.g. `StringEquals`), key and values, all canonical strings. */
 export interface Condition {
@@ -159,6 +159,16 @@ export function isOtherAccount(account: string | undefined, own: string): boolea
 export function limitedToAccount(s: Statement, account: string): boolean {
   return ['aws:PrincipalAccount', 'aws:SourceAccount', 'kms:CallerAccount'].some((key) => conditionsOn(s, key)
     .some((c) => /^String(Equals|Like)$/.test(c.operator) && c.values.length > 0 && c.values.every((v) => v === account)));
+}
+
+/** Whether a positive string condition (`StringEquals`/`StringLike`, literal values) certainly excludes the value. */
+export function excludes(operator: string, values: string[], value: string): boolean {
+  const op = baseOperator(operator);
+  if (op !== 'StringEquals' && op !== 'StringLike') {
+    return false;
+  }
+  return values.length > 0 && values.every(isLiteral)
+    && !values.some((v) => (isLikeOperator(operator) ? globMatch(v, value) : v === value));
 }
 
 /** `true` or `"true"` (IAM condition values are strings; templates often write booleans). */

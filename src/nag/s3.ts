@@ -1,5 +1,8 @@
 import { AppModel, isComparable, ResourceModel, StackModel } from './model';
-import { baseOperator, conditionsOn, globMatch, hasAction, isOtherAccount, limitedToAccount, normalizeArn, principalAccount, resourceStatements, Statement, statements } from './policy-document';
+import {
+  baseOperator, conditionsOn, excludes, globMatch, hasAction, isOtherAccount, limitedToAccount, normalizeArn, principalAccount,
+  resourceStatements, Statement, statements,
+} from './policy-document';
 import { S3_ACTIONS, s3ViaService } from '../private/policy';
 import { BucketEncryptionClassification, DataAccess, EncryptionType, SupportMatrix } from '../support-matrix';
 
@@ -86,9 +89,16 @@ export function namesObjects(resource: string, bucket: BucketFacts): boolean {
  */
 export function objectAccess(allows: Statement[], bucket: BucketFacts, named = false): DataAccess | undefined {
   const covers = named ? namesObjects : coversObjects;
-  const grants = (actions: string[]) => allows.some((s) => s.effect === 'Allow' && !s.notResource
+  const grants = (actions: string[]) => allows.some((s) => s.effect === 'Allow' && !s.notResource && !excludesOwner(s, bucket)
     && actions.some((a) => hasAction(s, a)) && s.resources.some((r) => covers(r, bucket)));
   return grants(OBJECT_WRITE_ACTIONS) ? DataAccess.READ_WRITE : grants(OBJECT_READ_ACTIONS) ? DataAccess.READ : undefined;
+}
+
+/** Whether the statement is limited to buckets of other accounts (`s3:ResourceAccount`, `aws:ResourceAccount`) than the bucket's known one. */
+function excludesOwner(s: Statement, bucket: BucketFacts): boolean {
+  const owner = bucket.resource.stack.account;
+  return owner !== undefined && ['s3:ResourceAccount', 'aws:ResourceAccount']
+    .some((key) => conditionsOn(s, key).some((c) => excludes(c.operator, c.values, owner)));
 }
 
 /** Whether a policy resource ARN covers every object of the bucket (`arn/*`, `*`, ...), not only a prefix. */

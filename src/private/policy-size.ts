@@ -49,6 +49,15 @@ class Estimator {
     if (Array.isArray(v)) {
       return v.map((x) => this.value(x));
     }
+    const spliced = splitOfJoin(v);
+    if (spliced) {
+      // A list spliced together from literals (which CDK may have joined already) and deploy-time lists:
+      // each literal item a value of the list, each unknown part one value.
+      return spliced.parts.flatMap((x) => {
+        const e = this.str(x);
+        return e.exact ? e.text.split(spliced.separator) : [e.text];
+      });
+    }
     if (isIntrinsic(v)) {
       return this.str(v).text;
     }
@@ -126,6 +135,13 @@ class Estimator {
     const part = source.text.split(split[0])[Number(index)];
     return source.exact && part !== undefined ? { text: part, exact: true } : { text: source.text, exact: false };
   }
+}
+
+/** The separator and parts of `Fn::Split(d, Fn::Join(d, [parts]))` (same separator), else undefined. */
+function splitOfJoin(v: unknown): { separator: string; parts: unknown[] } | undefined {
+  const split = isIntrinsic(v) ? v['Fn::Split'] : undefined;
+  const join = Array.isArray(split) && typeof split[0] === 'string' && isIntrinsic(split[1]) ? split[1]['Fn::Join'] : undefined;
+  return Array.isArray(join) && join[0] === split[0] && Array.isArray(join[1]) ? { separator: split[0], parts: join[1] } : undefined;
 }
 
 function unknown(): Estimate {

@@ -1,3 +1,4 @@
+import { Fn, Token } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import { DataAccess } from '../support-matrix';
 
@@ -68,6 +69,25 @@ export function unique<T>(values: T[]): T[] {
 /** A single value as a string, several as a list (how IAM policies are usually written). */
 export function oneOrMany(values: string[]): string | string[] {
   return values.length === 1 ? values[0] : values;
+}
+
+/**
+ * Values as a policy list (`oneOrMany`), where some may be deploy-time lists (`CfnParameter.valueAsList`):
+ * one such list stands for itself; mixed with other values it is spliced in (`Fn::Split` of a `Fn::Join`).
+ */
+export function policyList(values: string[]): string | string[] {
+  if (!values.some(isListTokenElement)) {
+    return oneOrMany(values);
+  }
+  if (values.length === 1) {
+    return values; // the deploy-time list itself
+  }
+  return Fn.split(',', Fn.join(',', values.map((v) => (isListTokenElement(v) ? Fn.join(',', [v]) : v))));
+}
+
+/** True for the element a list token (`CfnParameter.valueAsList`, `Fn.split`) shows as: the whole list, known at deploy time. */
+export function isListTokenElement(value: string): boolean {
+  return Token.isUnresolved([value]);
 }
 
 /**

@@ -46,6 +46,16 @@ describe('OkeraChecks on an app built from this library\'s constructs', () => {
     expect(new OkeraChecks().audit(app).map((f) => `${f.ruleId} ${f.stackName}/${f.resourceLogicalId}: ${f.message}`)).toEqual([]);
   });
 
+  test('a worker role\'s name pattern for its own account is not taken as reading a matching bucket of another account', () => {
+    const app = new App();
+    const data = new Stack(app, 'Data', { env: DATA });
+    new OkeraDataBucket(data, 'Kms', { bucketName: 'okera-data-1', encryption: EncryptionType.SSE_KMS });
+    const workers = new Stack(app, 'Workers', { env: WORKERS });
+    new OkeraWorkerRole(workers, 'W').addBucketNamePattern('okera-*', { encryption: EncryptionType.SSE_S3 });
+    app.synth();
+    expect(new OkeraChecks().audit(app).filter((f) => f.ruleId === 'Okera-IamKmsPermissions')).toEqual([]);
+  });
+
   test('the rules that relate resources did find them (compliant, not merely not applicable)', () => {
     const { app } = okeraApp();
     app.synth();

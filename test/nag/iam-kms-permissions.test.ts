@@ -69,6 +69,25 @@ describe('Okera-IamKmsPermissions', () => {
     expect(check(IamKmsPermissions, both, 'Role').compliance).toBe(COMPLIANT);
   });
 
+  test('a statement limited to buckets of another account (s3:ResourceAccount, aws:ResourceAccount) does not read this one', () => {
+    const inAccount = (condition: object) => include(template({
+      Key: KEY,
+      Kms: bucket('aws:kms', { key: arnOf('Key'), bucketKey: true }),
+      Role: ROLE,
+      Policy: {
+        Type: 'AWS::IAM::Policy',
+        Properties: { PolicyName: 'p', Roles: [{ Ref: 'Role' }], PolicyDocument: { Statement: [allow('s3:GetObject', 'arn:aws:s3:::*/*', condition)] } },
+      },
+    }), { env: { account: '111111111111', region: 'us-east-1' } }).app;
+    expect(check(IamKmsPermissions, inAccount({ StringEquals: { 's3:ResourceAccount': '555555555555' } }), 'Role').compliance).toBe(NOT_APPLICABLE);
+    expect(check(IamKmsPermissions, inAccount({ StringEquals: { 'aws:ResourceAccount': ['555555555555', '666666666666'] } }), 'Role').compliance)
+      .toBe(NOT_APPLICABLE);
+    // The bucket's own account, or a condition that may match it, still counts.
+    expect(check(IamKmsPermissions, inAccount({ StringEquals: { 's3:ResourceAccount': '111111111111' } }), 'Role').compliance).toBe(NON_COMPLIANT);
+    expect(check(IamKmsPermissions, inAccount({ StringLike: { 's3:ResourceAccount': '1111*' } }), 'Role').compliance).toBe(NON_COMPLIANT);
+    expect(check(IamKmsPermissions, inAccount({ StringNotEquals: { 's3:ResourceAccount': '555555555555' } }), 'Role').compliance).toBe(NON_COMPLIANT);
+  });
+
   test('delete-only access needs no KMS permission', () => {
     expect(check(IamKmsPermissions, app([allow('s3:DeleteObject*', objectsOf('Kms'))]), 'Role').compliance).toBe(NOT_APPLICABLE);
   });

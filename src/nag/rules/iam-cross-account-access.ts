@@ -4,7 +4,7 @@ import { EncryptionType } from '../../support-matrix';
 import { identityPolicies } from '../identity';
 import { keyResource } from '../keys';
 import { AppModel, describe, isComparable, isLiteral, ResourceModel } from '../model';
-import { baseOperator, conditionsOn, globMatch, hasAction, isLikeOperator, PRINCIPAL_TYPES, principalAccount, resourceStatements, Statement } from '../policy-document';
+import { conditionsOn, excludes, hasAction, PRINCIPAL_TYPES, principalAccount, resourceStatements, Statement } from '../policy-document';
 import { COMPLIANT, nonCompliant, NOT_APPLICABLE, OkeraRule } from '../rule';
 import {
   BucketFacts, bucketPolicyStatements, buckets, coversObjects, hasUnresolvedBucketPolicy, namesObjects, OBJECT_READ_ACTIONS, OBJECT_WRITE_ACTIONS,
@@ -135,12 +135,3 @@ function admits(s: Statement, caller: Caller, action: string): boolean {
   });
 }
 
-/** Whether a positive string condition on an account key certainly excludes the account. */
-function excludes(operator: string, values: string[], account: string): boolean {
-  const op = baseOperator(operator);
-  if (op !== 'StringEquals' && op !== 'StringLike') {
-    return false;
-  }
-  return values.length > 0 && values.every(isLiteral)
-    && !values.some((v) => (isLikeOperator(operator) ? globMatch(v, account) : v === account));
-}
