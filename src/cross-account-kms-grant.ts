@@ -657,13 +657,13 @@ class SharedGrants extends Construct {
     const each = listedBytes / listed;
     const fewer = Math.ceil(over / each);
     const capacity = Math.max(0, Math.floor((target.maxBytes - (bytes - listedBytes)) / each));
-    const what = roles.size === 0 ? `accounts in it; each account costs about ${Math.round(each)} bytes (${target.entryWhat.account}`
-      : `${accounts.size > 0 ? `${fmt(accounts.size)} accounts and ` : ''}roles in it; each ${accounts.size > 0 ? 'principal costs about ' +
-        `${Math.round(each)} bytes on average` : `role costs about ${Math.round(each)} bytes`} (${accounts.size > 0 ? `${target.entryWhat.account} or ` : ''}` +
-        `${target.entryWhat.role}`;
+    const noun = roles.size === 0 ? 'account' : accounts.size === 0 ? 'role' : 'principal';
+    const counted = [accounts.size > 0 ? `${fmt(accounts.size)} accounts` : '', roles.size > 0 ? `${fmt(roles.size)} roles` : ''].filter((x) => x).join(' and ');
+    const entry = [accounts.size > 0 ? target.entryWhat.account : '', roles.size > 0 ? target.entryWhat.role : ''].filter((x) => x).join(' or ');
     return [
-      head + `CrossAccountKmsGrant lists ${fmt(roles.size === 0 ? accounts.size : roles.size)} ${what}${statements > 1 ? ` in ${statements} statements` : ''}), ` +
-      `so remove at least ${fmt(fewer)} of them: about ${fmt(capacity)} ${roles.size === 0 ? 'accounts' : accounts.size === 0 ? 'roles' : 'principals'} fit at most${capacity < 1000 ? ' (1,000 accounts cannot be listed one by one)' : ''}. ` +
+      head + `CrossAccountKmsGrant lists ${counted} in it; each ${noun} costs about ${Math.round(each)} bytes${noun === 'principal' ? ' on average' : ''} ` +
+      `(${entry}${statements > 1 ? ` in ${statements} statements` : ''}), so remove at least ${fmt(fewer)} of them: about ${fmt(capacity)} ${noun}s ` +
+      `fit at most${capacity < 1000 ? ' (1,000 accounts cannot be listed one by one)' : ''}. ` +
       'Grant the AWS Organization instead: organizationId: \'o-...\' (or organizationPaths: [\'o-.../r-.../ou-.../*\'] for some OUs) adds one small ' +
       'statement however many accounts it holds.',
     ];

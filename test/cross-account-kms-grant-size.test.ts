@@ -144,6 +144,14 @@ describe('key policy size guard', () => {
     expect(errorOf(stack)).toContain(`lists 700 roles in it; each role costs about ${perRole} bytes (its ARN and kms:CallerAccount entry)`);
   });
 
+  test('accounts and roles together are both counted, at their average cost', () => {
+    const stack = new Stack(new App(), 'Data', { env: ENV });
+    const key = new kms.Key(stack, 'Key');
+    new CrossAccountKmsGrant(stack, 'Accounts', { key, accounts: accountIds(1000), outputs: false });
+    new CrossAccountKmsGrant(stack, 'Roles', { key, roleArns: accountIds(600).map((a) => `arn:aws:iam::${a}:role/odas-iam-role`), outputs: false });
+    expect(errorOf(stack)).toMatch(/lists 1,000 accounts and 600 roles in it; each principal costs about \d+ bytes on average \(its kms:CallerAccount entry or its ARN and kms:CallerAccount entry\), so remove at least [\d,]+ of them: about [\d,]+ principals fit at most/);
+  });
+
   test('a policy too large without any listed account says so, and does not suggest the organization form', () => {
     const stack = new Stack(new App(), 'Data', { env: ENV });
     const key = new kms.Key(stack, 'Key');
