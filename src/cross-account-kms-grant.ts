@@ -4,7 +4,7 @@ import * as kms from 'aws-cdk-lib/aws-kms';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import { Construct, IConstruct } from 'constructs';
 import { IOkeraDataBucket } from './data-bucket';
-import { isListTokenElement, KMS_ACTIONS, normalizePrefix, policyList, s3Statements, s3ViaService, unique } from './private/policy';
+import { isDeployTime, isListTokenElement, KMS_ACTIONS, normalizePrefix, policyList, s3Statements, s3ViaService, unique } from './private/policy';
 import { deployedBytes, deployedJson, UNKNOWN_VALUE_LENGTH } from './private/policy-size';
 import {
   fail, isResolved, parseKeyArn, validateAccountId, validateKeyNotAlias, validateOrganizationId, validatePrefix, validateRoleArn,
@@ -736,10 +736,6 @@ function lazyList(values: Set<string>) {
   return Lazy.any({ produce: () => policyList([...values]) });
 }
 
-/** Known only at deploy time: a token, or a deploy-time list. */
-function isDeployTime(value: string): boolean {
-  return Token.isUnresolved(value) || isListTokenElement(value);
-}
 
 function hasConditions(statement: iam.PolicyStatement): boolean {
   return Object.keys(statement.conditions).length > 0;

@@ -10,7 +10,7 @@ import { Construct, IConstruct } from 'constructs';
 import { crossAccountGrantsOn } from './cross-account-kms-grant';
 import { IOkeraDataBucket, OkeraDataBucket } from './data-bucket';
 import { markDataBucketGrantee } from './private/grantee';
-import { isListTokenElement, kmsViaS3Statement, normalizePrefix, policyList, s3Statements, unique } from './private/policy';
+import { isDeployTime, isListTokenElement, kmsViaS3Statement, normalizePrefix, policyList, s3Statements, unique } from './private/policy';
 import { deployedJson } from './private/policy-size';
 import {
   assertAwsManagedKeyAccount, fail, isResolved, parseKeyArn, validateAccountId, validateDataAccess, validateKeyArn, validatePrefix, validateRegion,
@@ -555,7 +555,7 @@ export class OkeraWorkerRole extends Construct implements iam.IGrantable {
       }
       const admitting = crossAccountGrantsOn(bucket).filter((g) =>
         // Accounts known only at deploy time (a parameter, a list) may include the role's: not an error here.
-        g.organization || g.accounts.some((a) => a === stack.account || Token.isUnresolved(a) || Token.isUnresolved([a]))
+        g.organization || g.accounts.some((a) => a === stack.account || isDeployTime(a))
         || g.roleArns.some((arn) => this.isRoleArn(arn)));
       const checkKey = bucket.encryptionType === EncryptionType.SSE_KMS && bucket.encryptionKey?.node.defaultChild instanceof kms.CfnKey;
       const needed = effectivePrefixes(prefixes);

@@ -90,6 +90,11 @@ export function isListTokenElement(value: string): boolean {
   return Token.isUnresolved([value]);
 }
 
+/** Known only at deploy time: a token, or a deploy-time list. */
+export function isDeployTime(value: string): boolean {
+  return Token.isUnresolved(value) || isListTokenElement(value);
+}
+
 /**
  * Identity-policy statements for S3 access to a bucket, optionally limited to key prefixes:
  * ListBucket is then conditioned on `s3:prefix`; the other bucket actions get their own statement,

@@ -1,6 +1,6 @@
 import { NagMessageLevel } from 'cdk-nag';
 import { describe } from '../model';
-import { Condition, conditionsOn, hasAction, resourceStatements, Statement, trueWhenAbsent } from '../policy-document';
+import { Condition, hasAction, resourceStatements, Statement, trueWhenAbsent } from '../policy-document';
 import { COMPLIANT, nonCompliant, NOT_APPLICABLE, OkeraRule } from '../rule';
 
 export const SSE_HEADER = 's3:x-amz-server-side-encryption';
@@ -52,6 +52,5 @@ export const S3EncryptionHeaderOptional: OkeraRule = {
 
 /** The statement's conditions on either encryption header, in statement order. */
 function headerConditions(s: Statement): Condition[] {
-  const keys = new Set(ENCRYPTION_HEADERS.flatMap((h) => conditionsOn(s, h)));
-  return s.conditions.filter((c) => keys.has(c));
+  return s.conditions.filter((c) => ENCRYPTION_HEADERS.some((h) => c.key.toLowerCase() === h.toLowerCase()));
 }
